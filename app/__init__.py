@@ -1,0 +1,97 @@
+"""Gridwalk application factory."""
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import refresh as babel_refresh
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: write-ahead log for concurrent readers, and enforced foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def select_locale():
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    for candidate in (session.get("lang"), request.cookies.get("lang")):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(load_config(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    if app.config["TRUST_PROXY_HOPS"]:
+        hops = app.config["TRUST_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "app" / "translations"))
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+    from . import models  # noqa: F401  (registers every model and scope rule)
+    from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
+    from .auth.routes import enforce_session_lifetime
+    from .demo.cli import demo_cli
+    from .home.routes import bp as home_bp
+    from .org.routes import bp as org_bp
+    from .security import install_security
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(org_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.cli.add_command(demo_cli)
+    install_security(app)
+    from .errors import install_error_handlers
+
+    install_error_handlers(app)
+
+    from .ui import install_template_helpers
+
+    install_template_helpers(app)
+
+    @app.before_request
+    def _fresh_request_caches():
+        # An app context may outlive one request (tests, CLI): start each request clean.
+        for key in ("_scopes", "_login_user", "session_expired", "csrf_token"):
+            g.pop(key, None)
+        babel_refresh()
+
+    app.before_request(enforce_session_lifetime)
+
+    return app

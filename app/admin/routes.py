@@ -1,0 +1,269 @@
+"""Admin pages: org tree, grids, users, role assignments, CSV import, audit log."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit import services as audit
+from ..audit.models import AuditLog
+from ..auth.models import ROLES, RoleAssignment, User
+from ..auth.services import assign_role, hash_password
+from ..extensions import db
+from ..org import services as org_services
+from ..org.models import Grid, OrgUnit
+from ..scope.services import CHANGE, get_or_404
+from ..ui import ROLE_LABELS
+from . import services
+from .forms import GridForm, ImportForm, RoleForm, UnitForm, UserForm, normalise_code
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    pass
+
+
+def require_admin():
+    if not current_user.has_role("admin"):
+        abort(403)
+
+
+def _unit_choices(form):
+    units = OrgUnit.query.filter(OrgUnit.level != "community").order_by(OrgUnit.code).all()
+    form._parents = [(u.id, u.level) for u in units]
+    form.parent_id.choices = [(0, "—")] + [(u.id, f"{u.name}（{u.code}）") for u in units]
+
+
+def _community_choices(form):
+    communities = org_services.units_by_level("community")
+    form.community_id.choices = [(c.id, f"{c.name}（{c.code}）") for c in communities]
+
+
+def _changes(obj, fields, new_values):
+    """Field → [old, new] for what actually changed, for the audit log."""
+    return {f: [getattr(obj, f), new_values[f]] for f in fields
+            if getattr(obj, f) != new_values[f]}
+
+
+@bp.route("/tree")
+def tree():
+    require_admin()
+    districts = OrgUnit.query.filter_by(level="district").order_by(OrgUnit.code).all()
+    grid_counts = dict(db.session.execute(
+        db.select(Grid.community_id, db.func.count(Grid.id)).group_by(Grid.community_id)
+    ).all())
+    return render_template("admin/tree.html", districts=districts, grid_counts=grid_counts)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def unit_edit(unit_id=None):
+    unit = get_or_404(current_user, OrgUnit, unit_id, CHANGE) if unit_id else None
+    require_admin()
+    form = UnitForm(obj=unit)
+    _unit_choices(form)
+    if request.method == "GET" and unit:
+        form.parent_id.data = unit.parent_id or 0
+    if form.validate_on_submit():
+        code = normalise_code(form.code.data)
+        clash = OrgUnit.query.filter(OrgUnit.code == code, OrgUnit.id != (unit.id if unit else 0))
+        if clash.first():
+            form.code.errors.append(_("编码已被使用"))
+        elif unit and unit.level != form.level.data and (unit.children or Grid.query.filter(
+                Grid.community_id == unit.id).first()):
+            form.level.errors.append(_("已有下级的组织不能改变层级"))
+        else:
+            values = {"code": code, "name": form.name.data.strip(), "level": form.level.data,
+                      "parent_id": form.parent_id.data or None}
+            created = unit is None
+            unit = unit or OrgUnit()
+            changes = values if created else _changes(unit, values, values)
+            for key, value in values.items():
+                setattr(unit, key, value)
+            db.session.add(unit)
+            db.session.flush()
+            org_services.resync_unit_descendants(unit)
+            audit.record("org_unit.create" if created else "org_unit.update", unit,
+                         detail=changes)
+            db.session.commit()
+            flash(_("已保存 %(name)s", name=unit.name), "info")
+            return redirect(url_for("admin.tree"))
+    return render_template("admin/unit_form.html", form=form, unit=unit)
+
+
+@bp.route("/grids/new", methods=["GET", "POST"])
+@bp.route("/grids/<int:grid_id>", methods=["GET", "POST"])
+def grid_edit(grid_id=None):
+    grid = get_or_404(current_user, Grid, grid_id, CHANGE) if grid_id else None
+    require_admin()
+    form = GridForm(obj=grid)
+    _community_choices(form)
+    if request.method == "GET" and grid:
+        form.geojson.data = grid.geojson
+    if form.validate_on_submit():
+        text = form.geojson.data or ""
+        upload = form.geojson_file.data
+        if upload and getattr(upload, "filename", ""):
+            text = upload.read().decode("utf-8-sig", errors="replace")
+        code = normalise_code(form.code.data)
+        community = db.session.get(OrgUnit, form.community_id.data)
+        try:
+            if not text.strip():
+                raise org_services.GeometryError(_("请粘贴或上传网格边界"))
+            geom = org_services.parse_grid_geojson(text)
+            if Grid.query.filter(Grid.code == code, Grid.id != (grid.id if grid else 0)).first():
+                form.code.errors.append(_("编码已被使用"))
+                raise org_services.GeometryError(None)
+            created = grid is None
+            before = {} if created else {"code": grid.code, "name": grid.name,
+                                         "kind": grid.kind, "community_id": grid.community_id,
+                                         "geojson": grid.geojson}
+            target = grid or Grid()
+            org_services.save_grid(target, code=code, name=form.name.data.strip(),
+                                   kind=form.kind.data, community=community, geom=geom)
+            db.session.flush()
+            after = {"code": target.code, "name": target.name, "kind": target.kind,
+                     "community_id": target.community_id, "geojson": target.geojson}
+            changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+            if "geojson" in changes:
+                changes["geojson"] = [bool(before.get("geojson")), "changed"]
+            audit.record("grid.create" if created else "grid.update", target, detail=changes)
+            db.session.commit()
+            flash(_("已保存 %(name)s", name=target.name), "info")
+            return redirect(url_for("admin.tree"))
+        except org_services.GeometryError as exc:
+            db.session.rollback()
+            if exc.args and exc.args[0]:
+                form.geojson.errors = list(form.geojson.errors) + [str(exc.args[0])]
+    return render_template("admin/grid_form.html", form=form, grid=grid)
+
+
+@bp.route("/users")
+def users():
+    require_admin()
+    q = request.args.get("q", "").strip()
+    query = User.query
+    if q:
+        like = f"%{q}%"
+        query = query.filter(User.username.ilike(like) | User.display_name.ilike(like))
+    page = query.order_by(User.username).paginate(
+        page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page, q=q)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id=None):
+    user = get_or_404(current_user, User, user_id, CHANGE) if user_id else None
+    require_admin()
+    form = UserForm(obj=user)
+    role_form = RoleForm(prefix="role")
+    role_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
+    if form.validate_on_submit():
+        clash = User.query.filter(User.username == form.username.data,
+                                  User.id != (user.id if user else 0)).first()
+        if clash:
+            form.username.errors.append(_("用户名已存在"))
+        elif user is None and not form.password.data:
+            form.password.errors.append(_("新用户需要设置密码"))
+        else:
+            created = user is None
+            user = user or User(password_hash="")
+            values = {"username": form.username.data, "display_name": form.display_name.data,
+                      "locale": form.locale.data, "active": form.active.data}
+            changes = _changes(user, values, values)
+            for key, value in values.items():
+                setattr(user, key, value)
+            if form.password.data:
+                user.password_hash = hash_password(form.password.data)
+                changes["password"] = "reset"
+            if form.unlock.data:
+                user.locked_until, user.failed_logins = None, 0
+                changes["unlocked"] = True
+            db.session.add(user)
+            db.session.flush()
+            audit.record("user.create" if created else "user.update", user, detail=changes)
+            db.session.commit()
+            flash(_("已保存 %(name)s", name=user.display_name), "info")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user, role_form=role_form)
+
+
+@bp.route("/users/<int:user_id>/roles", methods=["POST"])
+def role_add(user_id):
+    user = get_or_404(current_user, User, user_id, CHANGE)
+    require_admin()
+    form = RoleForm(prefix="role")
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
+    if form.validate_on_submit():
+        codes = [normalise_code(c) for c in (form.target_code.data or "").split(";") if c.strip()]
+        try:
+            for target in services.resolve_targets(form.role.data, codes):
+                assignment = assign_role(user, form.role.data, **target)
+                db.session.flush()
+                audit.record("role.add", assignment,
+                             detail={"user": user.username, "role": form.role.data,
+                                     "target": assignment.target_label})
+            db.session.commit()
+            flash(_("已添加角色"), "info")
+        except ValueError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+    else:
+        flash(_("请选择角色"), "error")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/roles/<int:assignment_id>/delete", methods=["POST"])
+def role_remove(user_id, assignment_id):
+    user = get_or_404(current_user, User, user_id, CHANGE)
+    require_admin()
+    assignment = RoleAssignment.query.filter_by(id=assignment_id, user_id=user.id).first_or_404()
+    if not ImportForm().validate_on_submit():
+        abort(400)
+    audit.record("role.remove", assignment, detail={"user": user.username,
+                                                    "role": assignment.role,
+                                                    "target": assignment.target_label})
+    db.session.delete(assignment)
+    db.session.commit()
+    flash(_("已移除角色"), "info")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+def import_users():
+    require_admin()
+    form = ImportForm()
+    errors, imported = [], None
+    if form.validate_on_submit():
+        if not form.file.data:
+            form.file.errors = [_("请选择文件")]
+        else:
+            imported, errors = services.import_users(form.file.data.read())
+            if errors:
+                db.session.rollback()
+                flash(_("文件有 %(n)d 处错误，未导入任何用户", n=len(errors)), "error")
+            else:
+                flash(_("已导入 %(n)d 个用户", n=imported), "info")
+    status = 422 if errors else 200
+    return render_template("admin/import.html", form=form, errors=errors,
+                           imported=imported, columns=services.IMPORT_COLUMNS), status
+
+
+def audit_log():
+    require_admin()
+    query = AuditLog.query
+    action = request.args.get("action", "").strip()
+    actor = request.args.get("actor", "").strip()
+    if action:
+        query = query.filter(AuditLog.action.startswith(action))
+    if actor:
+        query = query.filter(AuditLog.actor_name == actor)
+    page = query.order_by(AuditLog.id.desc()).paginate(
+        page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, action=action, actor=actor)
+
+
+# The endpoint is named "audit" for navigation; the function name avoids the module name.
+bp.add_url_rule("/audit", endpoint="audit", view_func=audit_log)

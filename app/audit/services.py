@@ -1,0 +1,37 @@
+"""One helper to write the audit log."""
+from flask import has_request_context, request
+from flask_login import current_user
+
+from ..extensions import db
+from .models import AuditLog
+
+
+def client_ip():
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def record(action, obj=None, *, detail=None, actor=None, role=None, object_type=None,
+           object_id=None):
+    """Add an audit row to the current transaction (the caller commits with its change).
+
+    ``actor`` defaults to the signed-in user and ``role`` to that user's primary role.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
+    if obj is not None:
+        if getattr(obj, "id", 0) is None:
+            db.session.flush()
+        object_type = object_type or obj.__tablename__
+        object_id = object_id if object_id is not None else obj.id
+    row = AuditLog(
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else None,
+        actor_role=role or (actor.primary_role if actor else None),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        detail=detail,
+        ip=client_ip(),
+    )
+    db.session.add(row)
+    return row

@@ -1,0 +1,131 @@
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..audit import services as audit
+from ..extensions import db, login_manager
+from . import services
+from .forms import LanguageForm, LoginForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target):
+    """Only same-site relative paths may be a redirect target after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    expired = g.get("session_expired", False)
+    if wants_json():
+        code = "session_expired" if expired else "not_signed_in"
+        return jsonify(error=code, message=_("会话已过期，请重新登录") if expired
+                       else _("请先登录")), 401
+    if expired:
+        flash(_("会话已过期，请重新登录。未发送的记录仍保存在本机。"), "warning")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def enforce_session_lifetime():
+    """Sign out a session idle longer than SESSION_LIFETIME; remember that it expired."""
+    if not current_user.is_authenticated:
+        return
+    now = datetime.now(UTC).timestamp()
+    last_seen = session.get("last_seen")
+    lifetime = current_app.config["SESSION_LIFETIME"].total_seconds()
+    if last_seen is not None and now - last_seen > lifetime:
+        logout_user()
+        session.pop("last_seen", None)
+        g.session_expired = True
+        return
+    session["last_seen"] = now
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data,
+                                       request.remote_addr or "")
+        if result.user:
+            session.clear()
+            session.permanent = True
+            login_user(result.user, remember=False)
+            session["last_seen"] = datetime.now(UTC).timestamp()
+            if result.user.locale:
+                session["lang"] = result.user.locale
+            return redirect(safe_next(form.next.data) or url_for("home.index"))
+        messages = {
+            "bad_credentials": _("用户名或密码错误"),
+            "locked": _("密码错误次数过多，账户已锁定，请 %(n)d 分钟后再试",
+                        n=result.minutes_left),
+            "throttled": _("登录尝试过于频繁，请 %(n)d 分钟后再试", n=result.minutes_left),
+            "inactive": _("该账户已停用，请联系管理员"),
+        }
+        flash(messages[result.error], "error")
+        status = 429 if result.error == "throttled" else 401
+        return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    audit.record("logout", current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("已退出登录"), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    response = redirect(safe_next(form.next.data) or url_for("home.index"))
+    response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

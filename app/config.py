@@ -1,0 +1,81 @@
+"""Configuration read from the environment.
+
+The embedded default is SQLite under ``instance/``; ``DATABASE_URL`` switches to PostgreSQL.
+In development a SECRET_KEY is generated once into ``instance/secret_key``; in production it
+must be given.
+"""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set when GRIDWALK_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// forms and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    production = os.environ.get("GRIDWALK_ENV", "development") == "production"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'gridwalk.db'}"
+    lifetime = _int("SESSION_LIFETIME_MINUTES", 12 * 60)
+    return {
+        "GRIDWALK_ENV": "production" if production else "development",
+        "SECRET_KEY": _secret_key(instance, production),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Idle lifetime of a signed-in session; the phone keeps its outbox when it runs out.
+        "SESSION_LIFETIME": timedelta(minutes=lifetime),
+        # The cookie outlives the session so that an expired session can be told apart from none.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=lifetime) + timedelta(days=30),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "SESSION_COOKIE_NAME": "gridwalk_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "WTF_CSRF_TIME_LIMIT": _int("CSRF_TIME_LIMIT_SECONDS", 12 * 3600),
+        "TRUST_PROXY_HOPS": _int("TRUST_PROXY_HOPS", 0),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "BABEL_DEFAULT_LOCALE": "zh_Hans",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("GRIDWALK_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_Hans", "en"],
+        # Sign-in throttling: per account and per client address, in a rolling window.
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_IP_MAX_FAILURES": _int("LOGIN_IP_MAX_FAILURES", 30),
+        "LOGIN_IP_WINDOW_MINUTES": _int("LOGIN_IP_WINDOW_MINUTES", 10),
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 40) * 1024 * 1024,
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
+    }

@@ -1,0 +1,127 @@
+"""Each role's home page."""
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func
+
+from ..auth.models import RoleAssignment, User
+from ..extensions import db
+from ..org.models import Department, Grid, OrgUnit
+from ..scope.services import scope_for
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    role = current_user.primary_role
+    view = HOME_VIEWS.get(role, _no_role)
+    return view()
+
+
+def _my_grids(*roles):
+    return (
+        Grid.query.join(RoleAssignment, RoleAssignment.grid_id == Grid.id)
+        .filter(RoleAssignment.user_id == current_user.id, RoleAssignment.role.in_(roles))
+        .order_by(Grid.code)
+        .all()
+    )
+
+
+def _worker_home():
+    grids = _my_grids("grid_worker", "grid_leader")
+    return render_template("home/worker.html", grids=grids, today=date.today())
+
+
+def _part_time_home():
+    grids = _my_grids("part_time")
+    return render_template("home/part_time.html", grids=grids)
+
+
+def _units_of(role):
+    return [a.org_unit for a in current_user.assignments if a.role == role and a.org_unit]
+
+
+def _secretary_home():
+    communities = _units_of("secretary")
+    scope = scope_for(current_user)
+    grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
+    staff = _staff_counts(scope)
+    return render_template("home/secretary.html", communities=communities, grids=grids,
+                           staff=staff)
+
+
+def _staff_counts(scope):
+    """Number of people per grid role working in the scope's grids."""
+    rows = db.session.execute(
+        db.select(RoleAssignment.role, func.count(func.distinct(RoleAssignment.user_id)))
+        .where(scope.grid_clause(RoleAssignment.grid_id))
+        .group_by(RoleAssignment.role)
+    )
+    return dict(rows.all())
+
+
+def _overview_home():
+    """Street and command centre: the tree below them with grid and staff counts."""
+    scope = scope_for(current_user)
+    role = current_user.primary_role
+    units = _units_of(role)
+    grid_counts = dict(
+        db.session.execute(
+            db.select(Grid.community_id, func.count(Grid.id))
+            .where(scope.grid_clause()).group_by(Grid.community_id)
+        ).all()
+    )
+    kinds = dict(
+        db.session.execute(
+            db.select(Grid.kind, func.count(Grid.id)).where(scope.grid_clause()).group_by(Grid.kind)
+        ).all()
+    )
+    communities = (
+        OrgUnit.query.filter(OrgUnit.id.in_(grid_counts.keys())).order_by(OrgUnit.code).all()
+        if grid_counts else []
+    )
+    return render_template(
+        "home/overview.html", units=units, communities=communities, grid_counts=grid_counts,
+        kinds=kinds, staff=_staff_counts(scope),
+    )
+
+
+def _department_home():
+    departments = [a.department for a in current_user.assignments if a.department]
+    return render_template("home/department.html", departments=departments)
+
+
+def _admin_home():
+    counts = {
+        "units": OrgUnit.query.count(),
+        "grids": Grid.query.count(),
+        "users": User.query.count(),
+        "departments": Department.query.count(),
+    }
+    return render_template("home/admin.html", counts=counts)
+
+
+def _no_role():
+    return render_template("home/no_role.html")
+
+
+HOME_VIEWS = {
+    "grid_worker": _worker_home,
+    "grid_leader": _worker_home,
+    "part_time": _part_time_home,
+    "secretary": _secretary_home,
+    "street": _overview_home,
+    "command": _overview_home,
+    "department": _department_home,
+    "admin": _admin_home,
+}
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return render_template("home/me.html", user=current_user)

@@ -1,0 +1,145 @@
+"""Sign-in, security headers, languages, home pages per role."""
+from datetime import timedelta
+
+from app.audit.models import AuditLog
+from app.auth.models import User
+from app.extensions import db
+from tests.conftest import csrf_from, sign_in
+
+
+def test_sign_in_page_is_chinese_with_english_one_tap_away(client, demo):
+    page = client.get("/login")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'lang="zh-Hans"' in html and "登录网格行" in html
+    token = csrf_from(html)
+    switched = client.post("/language/en", data={"csrf_token": token, "next": "/login"})
+    assert switched.status_code == 302
+    english = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in english and "Sign in to Gridwalk" in english
+
+
+def test_each_role_lands_on_its_own_home(client, demo):
+    expected = {
+        "worker": "芙蓉街社区第1网格", "leader": "芙蓉街社区第1网格", "rider": "我负责的网格",
+        "secretary": "芙蓉街社区", "street": "泉城路街道 · 总览", "command": "历下区 · 总览",
+        "dept": "区城市管理局", "admin": "系统管理",
+    }
+    for username, marker in expected.items():
+        assert sign_in(client, username).status_code == 302
+        home = client.get("/").get_data(as_text=True)
+        assert marker in home, username
+        client.post("/logout", data={"csrf_token": csrf_from(home)})
+
+
+def test_street_overview_counts_only_its_own_street(login, demo):
+    html = login("street").get("/").get_data(as_text=True)
+    assert "芙蓉街社区" in html and "按察司街社区" in html
+    assert "曲水亭社区" not in html and "百花洲社区" not in html
+
+
+def test_wrong_password_message_and_audit(client, demo):
+    response = sign_in(client, "worker", "wrong-password")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    row = AuditLog.query.filter_by(action="login.failed").one()
+    assert row.actor_name == "worker" and row.object_type == "user"
+
+
+def test_account_locks_after_repeated_failures(client, demo):
+    for _ in range(app_failures(client)):
+        sign_in(client, "worker", "nope-nope")
+    response = sign_in(client, "worker", "gridwalk-demo")  # right password, but locked
+    assert response.status_code == 401
+    assert "账户已锁定" in response.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def app_failures(client):
+    return client.application.config["LOGIN_MAX_FAILURES"]
+
+
+def test_sign_in_from_one_address_is_throttled(client, demo, app):
+    app.config["LOGIN_IP_MAX_FAILURES"] = 3
+    try:
+        for name in ("a-user", "b-user", "c-user"):
+            sign_in(client, name, "whatever")
+        response = sign_in(client, "worker", "gridwalk-demo")
+        assert response.status_code == 429
+        assert "登录尝试过于频繁" in response.get_data(as_text=True)
+    finally:
+        app.config["LOGIN_IP_MAX_FAILURES"] = 30
+
+
+def test_successful_sign_in_is_audited_with_role(login, demo):
+    login("secretary")
+    row = AuditLog.query.filter_by(action="login").one()
+    assert row.actor_name == "secretary" and row.actor_role == "secretary"
+
+
+def test_expired_session_says_so(login, demo, app):
+    client = login("worker")
+    with client.session_transaction() as session:
+        session["last_seen"] -= app.config["SESSION_LIFETIME"].total_seconds() + 60
+    response = client.get("/grids")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "会话已过期" in page
+    api = login("worker")
+    with api.session_transaction() as session:
+        session["last_seen"] -= app.config["SESSION_LIFETIME"] / timedelta(seconds=1) + 60
+    reply = api.get("/api/v1/me")
+    assert reply.status_code == 401 and reply.get_json()["error"] == "session_expired"
+
+
+def test_forms_require_csrf(client, demo):
+    response = client.post("/login", data={"username": "worker", "password": "gridwalk-demo"})
+    assert response.status_code == 400
+    assert "表单已过期" in response.get_data(as_text=True)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_security_headers_and_cookie_flags(client, demo):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    signed_in = sign_in(client, "worker")
+    cookie = signed_in.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "remember_token" not in signed_in.headers.get("Set-Cookie", "")
+
+
+def test_secure_cookie_in_production(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    monkeypatch.setenv("GRIDWALK_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY")
+    import pytest
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_secret_key_is_generated_once(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    monkeypatch.delenv("SECRET_KEY")
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    assert len(first) >= 32 and load_config(str(tmp_path))["SECRET_KEY"] == first
+
+
+def test_language_choice_is_remembered_per_user(client, demo):
+    sign_in(client, "worker")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post("/language/en", data={"csrf_token": token})
+    assert db.session.execute(db.select(User.locale).filter_by(username="worker")).scalar() == "en"
+    client.post("/logout", data={"csrf_token": token})
+    fresh = client.application.test_client()
+    sign_in(fresh, "worker")
+    assert "My grid" in fresh.get("/").get_data(as_text=True)
