@@ -1,7 +1,7 @@
 """Gridwalk application factory."""
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import refresh as babel_refresh
 from flask_login import current_user
 from sqlalchemy import event
@@ -29,6 +29,8 @@ def select_locale():
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     for candidate in (session.get("lang"), request.cookies.get("lang")):

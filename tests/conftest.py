@@ -13,6 +13,7 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from app import create_app  # noqa: E402
+from tests.browser import browser, live_server, phone  # noqa: E402,F401
 from app.extensions import db  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -129,8 +130,10 @@ def sign_in(client, username, password="gridwalk-demo"):
 
 
 @pytest.fixture
-def login(client):
+def login(app):
+    """Sign in on a fresh client (its own cookie jar) and return that client."""
     def _login(username, password="gridwalk-demo"):
+        client = app.test_client()
         response = sign_in(client, username, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client

@@ -83,6 +83,11 @@ def login():
         result = services.authenticate(form.username.data, form.password.data,
                                        request.remote_addr or "")
         if result.user:
+            # A language tapped on the sign-in page, in this session, becomes the user's choice.
+            chosen = session.get("lang")
+            if chosen in current_app.config["LANGUAGES"] and chosen != result.user.locale:
+                result.user.locale = chosen
+                db.session.commit()
             session.clear()
             session.permanent = True
             login_user(result.user, remember=False)

@@ -1,0 +1,185 @@
+"""Role × object kind × (in scope | out of scope) × (view | change), on pages and the API.
+
+Out-of-scope objects answer 404 whether they exist or not (guessed ids included); objects a
+role may see but not change answer 403; and a refused change changes nothing. Later features
+add their object kinds to OBJECTS and CASES.
+"""
+import json
+
+import pytest
+
+from app.auth.models import User
+from app.extensions import db
+from app.org.models import Grid, OrgUnit
+from tests.conftest import csrf_from
+
+# Object references: (kind, key). Keys are grid/unit codes or usernames from the demo data,
+# plus "OTHER" objects in a second district that only the admin can see, and "GUESS" ids
+# that do not exist at all.
+CASES = {
+    "worker": {
+        "grid": {"in": "LX-QCL-FRJ-01", "out": ["LX-DMH-BHZ-01", "LX-QCL-FRJ-02", "OTHER", "GUESS"]},
+        "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-BHZ", "LX-QCL-ACS", "OTHER", "GUESS"]},
+        "user": {"in": "worker", "out": ["secretary", "w-qcl-frj-02", "other", "GUESS"]},
+    },
+    "leader": {
+        "grid": {"in": "LX-QCL-FRJ-01", "out": ["LX-QCL-FRJ-03", "OTHER", "GUESS"]},
+        "unit": {"in": "LX-QCL", "out": ["LX-DMH", "OTHER"]},
+        "user": {"in": "leader", "out": ["worker", "GUESS"]},
+    },
+    "rider": {
+        "grid": {"in": "LX-QCL-FRJ-02", "out": ["LX-QCL-FRJ-03", "LX-QCL-ACS-01", "OTHER", "GUESS"]},
+        "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-QST", "OTHER"]},
+        "user": {"in": "rider", "out": ["worker", "secretary", "GUESS"]},
+    },
+    "secretary": {
+        "grid": {"in": "LX-QCL-FRJ-03", "out": ["LX-QCL-ACS-01", "LX-DMH-QST-01", "OTHER", "GUESS"]},
+        "unit": {"in": "LX-QCL-FRJ", "out": ["LX-QCL-ACS", "OTHER", "GUESS"]},
+        "user": {"in": "worker", "out": ["w-qcl-acs-01", "street", "other", "GUESS"]},
+    },
+    "street": {
+        "grid": {"in": "LX-QCL-ACS-03", "out": ["LX-DMH-QST-01", "OTHER", "GUESS"]},
+        "unit": {"in": "LX-QCL-ACS", "out": ["LX-DMH-QST", "LX-DMH", "OTHER"]},
+        "user": {"in": "w-qcl-acs-01", "out": ["w-dmh-qst-01", "other", "GUESS"]},
+    },
+    "command": {
+        "grid": {"in": "LX-DMH-BHZ-03", "out": ["OTHER", "GUESS"]},
+        "unit": {"in": "LX-DMH-BHZ", "out": ["OTHER", "GUESS"]},
+        "user": {"in": "w-dmh-bhz-01", "out": ["other", "GUESS"]},
+    },
+    "dept": {
+        "grid": {"in": None, "out": ["LX-QCL-FRJ-01", "OTHER", "GUESS"]},
+        "unit": {"in": None, "out": ["LX-QCL-FRJ", "OTHER"]},
+        "user": {"in": "dept", "out": ["worker", "GUESS"]},
+    },
+    "admin": {
+        "grid": {"in": "OTHER", "out": ["GUESS"]},
+        "unit": {"in": "OTHER", "out": ["GUESS"]},
+        "user": {"in": "other", "out": ["GUESS"]},
+    },
+}
+
+VIEW_URLS = {
+    "grid": ["/grids/{id}", "/api/v1/grids/{id}"],
+    "unit": ["/units/{id}", "/api/v1/org-units/{id}"],
+    "user": ["/people/{id}", "/api/v1/users/{id}"],
+}
+
+
+@pytest.fixture
+def world(demo):
+    """The demo district plus a second district that only the admin may see."""
+    from app.auth.services import assign_role, hash_password
+    from app.org.services import place_in_tree
+
+    district = OrgUnit(code="LC", name="历城区", level="district")
+    street = OrgUnit(code="LC-S1", name="山大路街道", level="street", parent=district)
+    community = OrgUnit(code="LC-S1-C1", name="花园社区", level="community", parent=street)
+    db.session.add_all([district, street, community])
+    db.session.flush()
+    from app.org.services import apply_geometry, parse_grid_geojson
+
+    grid = Grid(code="OTHER", name="花园第1网格", kind="basic")
+    place_in_tree(grid, community)
+    apply_geometry(grid, parse_grid_geojson(json.dumps({"type": "Polygon", "coordinates": [[
+        [117.10, 36.68], [117.11, 36.68], [117.11, 36.69], [117.10, 36.69], [117.10, 36.68]]]})))
+    db.session.add(grid)
+    other = User(username="other", display_name="外区网格员",
+                 password_hash=hash_password("gridwalk-demo"))
+    db.session.add(other)
+    db.session.flush()
+    assign_role(other, "grid_worker", grid=grid)
+    db.session.commit()
+    return {"district": district, "community": community}
+
+
+def resolve(kind, key):
+    if key == "GUESS":
+        return 987654
+    if kind == "grid":
+        return Grid.query.filter_by(code=key).one().id
+    if kind == "unit":
+        return OrgUnit.query.filter_by(code="LC-S1-C1" if key == "OTHER" else key).one().id
+    return User.query.filter_by(username=key).one().id
+
+
+def snapshot(kind, object_id):
+    model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
+    obj = db.session.get(model, object_id)
+    db.session.refresh(obj) if obj else None
+    return None if obj is None else (obj.name if kind != "user" else obj.display_name)
+
+
+def change_requests(client, kind, object_id, token):
+    """Each way to change an object: the admin form post and, for grids, the API."""
+    obj_model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
+    obj = db.session.get(obj_model, object_id)
+    if kind == "grid":
+        form = {"code": obj.code if obj else "X", "name": "改名", "kind": "basic",
+                "community_id": obj.community_id if obj else 1,
+                "geojson": obj.geojson if obj else "", "csrf_token": token}
+        yield "page", client.post(f"/admin/grids/{object_id}", data=form)
+        yield "api", client.patch(f"/api/v1/grids/{object_id}", json={"name": "改名"},
+                                  headers={"X-CSRFToken": token})
+    elif kind == "unit":
+        form = {"code": obj.code if obj else "X", "name": "改名", "level": obj.level if obj else "community",
+                "parent_id": obj.parent_id or 0 if obj else 0, "csrf_token": token}
+        yield "page", client.post(f"/admin/units/{object_id}", data=form)
+    else:
+        form = {"username": obj.username if obj else "x", "display_name": "改名",
+                "locale": "zh_Hans", "active": "y", "csrf_token": token}
+        yield "page", client.post(f"/admin/users/{object_id}", data=form)
+
+
+@pytest.mark.parametrize("username", list(CASES))
+def test_scope_matrix(world, login, username):
+    client = login(username)
+    token = csrf_from(client.get("/me").get_data(as_text=True))
+    is_admin = username == "admin"
+    failures = []
+    for kind, case in CASES[username].items():
+        targets = ([("in", case["in"])] if case["in"] else []) + [("out", k) for k in case["out"]]
+        for where, key in targets:
+            object_id = resolve(kind, key)
+            for template in VIEW_URLS[kind]:
+                url = template.format(id=object_id)
+                status = client.get(url).status_code
+                expected = 200 if where == "in" else 404
+                if status != expected:
+                    failures.append(f"view {kind} {key} {url}: {status} != {expected}")
+            before = snapshot(kind, object_id)
+            for surface, response in change_requests(client, kind, object_id, token):
+                if where == "out":
+                    expected = (404,)
+                else:
+                    expected = (200, 302) if is_admin else (403,)
+                if response.status_code not in expected:
+                    failures.append(f"change {kind} {key} via {surface}: "
+                                    f"{response.status_code} not in {expected}")
+            after = snapshot(kind, object_id)
+            if not is_admin and after != before:
+                failures.append(f"change {kind} {key} was refused but the object changed")
+            if is_admin and where == "in" and after != "改名":
+                failures.append(f"admin change of {kind} {key} did not apply")
+    assert not failures, "\n".join(failures)
+
+
+def test_lists_show_only_what_is_in_scope(world, login):
+    client = login("secretary")
+    grids = {g["code"] for g in client.get("/api/v1/grids").get_json()["grids"]}
+    assert grids == {"LX-QCL-FRJ-01", "LX-QCL-FRJ-02", "LX-QCL-FRJ-03"}
+    people = client.get("/people").get_data(as_text=True)
+    assert "王芳" in people and "外区网格员" not in people and "w-qcl-acs-01" not in people
+    rider = login("rider")
+    grids = {g["code"] for g in rider.get("/api/v1/grids").get_json()["grids"]}
+    assert grids == {"LX-QCL-FRJ-01", "LX-QCL-FRJ-02"}
+    page = rider.get("/grids").get_data(as_text=True)
+    assert "芙蓉街社区第2网格" in page and "芙蓉街社区第3网格" not in page
+
+
+def test_non_admins_cannot_open_admin_pages(world, login):
+    for username in ("worker", "secretary", "command"):
+        client = login(username)
+        for url in ("/admin/tree", "/admin/users", "/admin/users/import", "/admin/audit",
+                    "/admin/grids/new", "/admin/units/new", "/admin/users/new"):
+            assert client.get(url).status_code == 403, (username, url)
