@@ -68,15 +68,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .auth.routes import enforce_session_lifetime
     from .demo.cli import demo_cli
+    from .events import admin as _category_admin  # noqa: F401  (adds routes to the admin blueprint)
+    from .events import pull as _event_pullers  # noqa: F401
+    from .events import services as _event_handlers  # noqa: F401
+    from .events.routes import bp as events_bp
     from .home.routes import bp as home_bp
+    from .media.routes import bp as media_bp
     from .org.routes import bp as org_bp
+    from .pwa.routes import bp as pwa_bp
     from .security import install_security
+    from .sync.routes import bp as sync_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(org_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(sync_bp)
     app.cli.add_command(demo_cli)
     install_security(app)
     from .errors import install_error_handlers

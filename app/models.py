@@ -1,7 +1,11 @@
 """Imports every model so that Alembic and the scope service see them all."""
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginAttempt, RoleAssignment, User  # noqa: F401
+from .events import scope as _event_scope  # noqa: F401  (registers the event scope rule)
+from .events.models import Event, EventCategory, EventPhoto  # noqa: F401
+from .media.models import Media  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401
 from .scope.services import register_user_rule
+from .sync.models import ChangeLog, Mutation  # noqa: F401
 
 register_user_rule()

@@ -30,18 +30,43 @@ def nav_items(user):
         return []
     roles = user.roles
     items = [("home.index", _l("首页"), "home")]
+    if roles & REPORTER_ROLES:
+        items += [("events.report", _l("随手拍"), "camera"), ("events.my_reports", _l("上报"), "list")]
     if roles & {"grid_worker", "grid_leader", "part_time", "secretary", "street", "command"}:
         items.append(("org.grid_list", _l("网格"), "grid"))
     if roles & {"secretary", "street", "command"}:
+        items.append(("events.event_list", _l("事件"), "list"))
         items.append(("org.people", _l("人员"), "people"))
     if "admin" in roles:
         items += [
             ("admin.tree", _l("组织"), "grid"),
             ("admin.users", _l("用户"), "people"),
+            ("admin.categories", _l("类别"), "list"),
             ("admin.audit", _l("日志"), "log"),
         ]
+    if "part_time" in roles and roles <= {"part_time"}:
+        items = [i for i in items if i[0] != "org.grid_list"]  # riders: big buttons, few tabs
     items.append(("home.me", _l("我的"), "me"))
     return items
+
+
+REPORTER_ROLES = {"grid_worker", "grid_leader", "part_time"}
+
+
+def js_strings():
+    """Translated strings the offline scripts show, sent as a JSON data block (no inline JS)."""
+    return {
+        "pending": str(_l("待发送 {n} 条")), "fixing": str(_l("需修改 {n} 条")),
+        "last": str(_l("上次同步 {t}")), "never": str(_l("尚未同步")),
+        "waiting": str(_l("等待发送")), "sent": str(_l("已发送")), "fix": str(_l("需要修改")),
+        "blocked": str(_l("需原作者登录")), "photo": str(_l("照片")), "remove": str(_l("删除")),
+        "maxPhotos": str(_l("最多 9 张照片")), "badPhoto": str(_l("这张照片无法读取")),
+        "manualPoint": str(_l("已在地图上手动选点")), "gpsPoint": str(_l("已定位")),
+        "noGps": str(_l("无法定位，请在地图上选点")), "locating": str(_l("正在定位…")),
+        "poorGps": str(_l("定位精度差，可在地图上选点")), "needCategory": str(_l("请选择类别")),
+        "needDescription": str(_l("请填写情况描述")), "needLocation": str(_l("需要位置")),
+        "needPhoto": str(_l("至少需要 1 张照片")),
+    }
 
 
 @lru_cache(maxsize=256)
@@ -54,6 +79,15 @@ def static_rev(filename: str) -> str:
     path = Path(current_app.static_folder) / filename
     rev = _file_revision(str(path), path.stat().st_mtime)
     return url_for("static", filename=filename, v=rev)
+
+
+def offline_pages(user):
+    """Pages a reporter's phone keeps for offline use (empty for other roles)."""
+    if not user.is_authenticated or not user.roles & REPORTER_ROLES:
+        return []
+    from .pwa.routes import OFFLINE_PAGES
+
+    return list(OFFLINE_PAGES)
 
 
 def install_template_helpers(app):
@@ -69,4 +103,6 @@ def install_template_helpers(app):
             "html_lang": "zh-Hans" if locale.startswith("zh") else "en",
             "current_locale": locale,
             "language_form": LanguageForm(),
+            "offline_pages": offline_pages(current_user),
+            "js_strings": js_strings() if current_user.is_authenticated else {},
         }

@@ -10,6 +10,7 @@ from shapely.geometry import Polygon
 
 from ..auth.models import RoleAssignment, User
 from ..auth.services import hash_password
+from ..events.catalogue import load_catalogue
 from ..extensions import db
 from ..org.models import Department, Grid, OrgUnit
 from ..org.services import apply_geometry
@@ -96,6 +97,7 @@ def load_demo():
     """The small demo district. Returns the demo sign-ins as (username, role, where)."""
     rng = random.Random(2026)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: every demo user shares it
+    load_catalogue()
     district = _unit(*DISTRICT, "district")
     departments = [Department(code=f"LX-{c}", name=n, district=district) for c, n in DEPARTMENTS]
     db.session.add_all(departments)
@@ -154,6 +156,7 @@ def load_district_scale(streets=13, communities=100, grids=1293, exclusive=207):
     """
     rng = random.Random(1293)
     password_hash = hash_password(DEMO_PASSWORD)
+    load_catalogue()
     district = _unit(*DISTRICT, "district")
     db.session.add_all(Department(code=f"LX-{c}", name=n, district=district)
                        for c, n in DEPARTMENTS)

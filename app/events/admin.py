@@ -1,0 +1,84 @@
+"""Admin: the event category catalogue (大类/小类)."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..admin.forms import CODE
+from ..admin.routes import bp
+from ..audit import services as audit
+from ..extensions import db
+from ..sync.services import log_change
+from .models import EventCategory
+
+
+class CategoryForm(FlaskForm):
+    code = StringField(_l("编码"), validators=[DataRequired(), Length(max=32), CODE])
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
+    parent_id = SelectField(_l("大类"), coerce=int, choices=[])
+    sort_order = IntegerField(_l("排序"), validators=[Optional()], default=0)
+    active = BooleanField(_l("启用"), default=True)
+
+
+def log_category(category):
+    """Phones hold the catalogue: tell them, with a tombstone when it is switched off."""
+    live = category.active and (category.parent is None or category.parent.active)
+    log_change("category", category.id, op="upsert" if live else "delete")
+    for child in category.children:
+        log_category(child)
+
+
+@bp.route("/categories")
+def categories():
+    if not current_user.has_role("admin"):
+        abort(403)
+    majors = EventCategory.query.filter_by(parent_id=None).order_by(
+        EventCategory.sort_order, EventCategory.code).all()
+    return render_template("admin/categories.html", majors=majors)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+def category_edit(category_id=None):
+    if not current_user.has_role("admin"):
+        abort(403)
+    category = db.session.get(EventCategory, category_id) if category_id else None
+    if category_id and category is None:
+        abort(404)
+    form = CategoryForm(obj=category)
+    majors = EventCategory.query.filter_by(parent_id=None).order_by(EventCategory.code).all()
+    form.parent_id.choices = [(0, _("（无：这是大类）"))] + [
+        (m.id, m.name) for m in majors if not category or m.id != category.id]
+    if request.method == "GET":
+        form.parent_id.data = category.parent_id or 0 if category else request.args.get(
+            "parent", 0, type=int)
+    if form.validate_on_submit():
+        clash = EventCategory.query.filter(EventCategory.code == form.code.data,
+                                           EventCategory.id != (category.id if category else 0))
+        if clash.first():
+            form.code.errors.append(_("编码已被使用"))
+        elif category and category.children and form.parent_id.data:
+            form.parent_id.errors.append(_("有小类的大类不能变成小类"))
+        else:
+            created = category is None
+            category = category or EventCategory()
+            values = {"code": form.code.data, "name": form.name.data.strip(),
+                      "parent_id": form.parent_id.data or None,
+                      "sort_order": form.sort_order.data or 0, "active": form.active.data}
+            changes = {k: [getattr(category, k), v] for k, v in values.items()
+                       if getattr(category, k) != v}
+            for key, value in values.items():
+                setattr(category, key, value)
+            db.session.add(category)
+            db.session.flush()
+            db.session.refresh(category)
+            log_category(category)
+            audit.record("category.create" if created else "category.update", category,
+                         detail=changes)
+            db.session.commit()
+            flash(_("已保存 %(name)s", name=category.name), "info")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/category_form.html", form=form, category=category)

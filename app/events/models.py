@@ -1,0 +1,67 @@
+"""Events (事件) and their category catalogue. The quick report (随手拍) creates them."""
+from ..extensions import db
+from ..org.models import utcnow
+
+URGENCIES = ("normal", "urgent", "critical")
+
+
+class EventCategory(db.Model):
+    """A node of the admin-editable catalogue: a major category (大类) or a sub-category (小类)."""
+
+    __tablename__ = "event_category"
+
+    id = db.Column(db.Integer, primary_key=True)
+    code = db.Column(db.String(32), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    parent_id = db.Column(db.Integer, db.ForeignKey("event_category.id"), index=True)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    sort_order = db.Column(db.Integer, nullable=False, default=0)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    parent = db.relationship("EventCategory", remote_side=[id], backref="children")
+
+    @property
+    def full_name(self):
+        return f"{self.parent.name} / {self.name}" if self.parent else self.name
+
+
+class Event(db.Model):
+    __tablename__ = "event"
+
+    # The id is made on the phone (UUID), so a replayed report can never become two events.
+    id = db.Column(db.String(36), primary_key=True)
+    category_id = db.Column(db.Integer, db.ForeignKey("event_category.id"), nullable=False,
+                            index=True)
+    description = db.Column(db.Text, nullable=False)
+    lon = db.Column(db.Float, nullable=False)
+    lat = db.Column(db.Float, nullable=False)
+    accuracy_m = db.Column(db.Float)
+    location_manual = db.Column(db.Boolean, nullable=False, default=False)
+    grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False, index=True)
+    urgency = db.Column(db.String(16), nullable=False, default="normal")
+    source = db.Column(db.String(20), nullable=False)
+    reporter_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    state = db.Column(db.String(20), nullable=False, default="reported", index=True)
+    version = db.Column(db.Integer, nullable=False, default=1)
+    reported_at = db.Column(db.DateTime, nullable=False)  # when the worker saved it on the phone
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    deleted_at = db.Column(db.DateTime)
+
+    category = db.relationship("EventCategory")
+    grid = db.relationship("Grid")
+    reporter = db.relationship("User")
+    photos = db.relationship("EventPhoto", order_by="EventPhoto.position",
+                             cascade="all, delete-orphan", back_populates="event")
+
+
+class EventPhoto(db.Model):
+    __tablename__ = "event_photo"
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.String(36), db.ForeignKey("event.id"), nullable=False, index=True)
+    media_id = db.Column(db.String(36), db.ForeignKey("media.id"), nullable=False, index=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+    event = db.relationship("Event", back_populates="photos")
+    media = db.relationship("Media")

@@ -1,0 +1,56 @@
+"""What phones pull about events and the category catalogue."""
+from flask import url_for
+from sqlalchemy import and_, or_, true
+
+from ..sync.models import ChangeLog
+from ..sync.services import puller
+from .models import Event, EventCategory
+from .scope import STAFF_ROLES
+
+
+def event_json(event, user):
+    return {
+        "id": event.id, "version": event.version, "state": event.state,
+        "category_id": event.category_id, "category": event.category.full_name,
+        "description": event.description, "urgency": event.urgency,
+        "lon": event.lon, "lat": event.lat, "accuracy": event.accuracy_m,
+        "location_manual": event.location_manual,
+        "grid": {"id": event.grid_id, "name": event.grid.name},
+        "reporter_id": event.reporter_id, "mine": event.reporter_id == user.id,
+        "reported_at": event.reported_at.isoformat() + "Z",
+        "photos": [{"id": p.media_id, "thumb": url_for("media.thumb", media_id=p.media_id),
+                    "url": url_for("media.full", media_id=p.media_id)} for p in event.photos],
+    }
+
+
+@puller("event")
+class EventPuller:
+    @staticmethod
+    def visible(scope, user):
+        own = ChangeLog.owner_id == user.id
+        if scope.is_admin:
+            return true()
+        if scope.roles & STAFF_ROLES:
+            return or_(own, scope.grid_clause(ChangeLog.grid_id))
+        return own
+
+    @staticmethod
+    def load(ids, user):
+        from .scope import event_rule
+
+        events = Event.query.filter(Event.id.in_(ids), Event.deleted_at.is_(None)).all() if ids else []
+        return {e.id: event_json(e, user) for e in events if event_rule(user, e, "view")}
+
+
+@puller("category")
+class CategoryPuller:
+    @staticmethod
+    def visible(scope, user):
+        return and_(ChangeLog.grid_id.is_(None), ChangeLog.owner_id.is_(None))
+
+    @staticmethod
+    def load(ids, user):
+        rows = EventCategory.query.filter(EventCategory.id.in_([int(i) for i in ids])).all() if ids else []
+        return {str(c.id): {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id,
+                            "sort_order": c.sort_order}
+                for c in rows if c.active and (c.parent is None or c.parent.active)}

@@ -1,0 +1,106 @@
+"""Quick report pages (online and offline-capable), report lists, event detail, categories."""
+import uuid
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..media.services import MediaError, store_photo
+from ..scope.services import get_or_404, scope_for
+from ..sync.services import Forbidden, Rejected
+from .forms import URGENCY_LABELS, QuickReportForm
+from .models import Event, EventCategory
+from .pull import event_json
+from .scope import event_visibility_clause
+from .services import REPORTER_ROLES, create_quick_report
+
+bp = Blueprint("events", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    pass
+
+
+def category_tree():
+    """Active major categories with their active sub-categories, for the picker."""
+    majors = (EventCategory.query.filter_by(parent_id=None, active=True)
+              .order_by(EventCategory.sort_order, EventCategory.code).all())
+    return [(m, sorted([c for c in m.children if c.active], key=lambda c: (c.sort_order, c.code)))
+            for m in majors]
+
+
+@bp.route("/report", methods=["GET", "POST"])
+def report():
+    """The quick report. With JS the form is saved to the outbox; without, it posts here."""
+    if not current_user.has_role(*REPORTER_ROLES):
+        abort(403)
+    form = QuickReportForm()
+    if request.method == "POST" and form.validate_on_submit():
+        files = [f for f in (form.photo_files.data or []) if getattr(f, "filename", "")]
+        problem = form.photo_count_error(len(files))
+        if problem:
+            form.photo_files.errors = [problem]
+        else:
+            try:
+                photo_ids = []
+                for upload in files:
+                    media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(),
+                                                  upload.mimetype)
+                    photo_ids.append(media.id)
+                db.session.flush()
+                event = create_quick_report(current_user, str(uuid.uuid4()), form, photo_ids)
+                db.session.commit()
+                flash(_("已上报：%(grid)s", grid=event.grid.name), "info")
+                return redirect(url_for("events.my_reports"))
+            except MediaError as exc:
+                db.session.rollback()
+                form.photo_files.errors = [exc.message]
+            except Rejected as exc:
+                db.session.rollback()
+                for name, messages in exc.errors.items():
+                    getattr(form, name, form.description).errors = list(messages)
+            except Forbidden as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+    my_grids = [{"id": g.id, "name": g.name, "geometry": g.geometry} for g in _reporter_grids()]
+    return render_template("events/report.html", form=form, categories=category_tree(),
+                           form_version=QuickReportForm.FORM_VERSION, my_grids_json=my_grids)
+
+
+def _reporter_grids():
+    from ..auth.models import RoleAssignment
+    from ..org.models import Grid
+
+    return (Grid.query.join(RoleAssignment, RoleAssignment.grid_id == Grid.id)
+            .filter(RoleAssignment.user_id == current_user.id).order_by(Grid.code).all())
+
+
+@bp.route("/reports")
+def my_reports():
+    """The reporter's list: sent reports from the server, merged on the phone with pending ones."""
+    events = (Event.query.filter(Event.reporter_id == current_user.id, Event.deleted_at.is_(None))
+              .order_by(Event.reported_at.desc()).limit(100).all())
+    return render_template("events/my_reports.html", events=events, URGENCY_LABELS=URGENCY_LABELS)
+
+
+@bp.route("/events")
+def event_list():
+    scope = scope_for(current_user)
+    query = Event.query.filter(event_visibility_clause(scope, current_user.id))
+    page = query.order_by(Event.reported_at.desc()).paginate(
+        page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    return render_template("events/list.html", page=page, URGENCY_LABELS=URGENCY_LABELS)
+
+
+@bp.route("/events/<event_id>")
+def event_detail(event_id):
+    event = get_or_404(current_user, Event, event_id)
+    return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS)
+
+
+@bp.get("/api/v1/events/<event_id>")
+def event_api(event_id):
+    return jsonify(event_json(get_or_404(current_user, Event, event_id), current_user))

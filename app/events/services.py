@@ -1,0 +1,92 @@
+"""Quick reports (随手拍): validation through the shared form, grid assignment, storage."""
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ..extensions import db
+from ..media.models import Media
+from ..org.services import locate_grid
+from ..sync.services import Forbidden, Rejected, handler, log_change
+from .forms import QuickReportForm
+from .models import Event, EventPhoto
+
+REPORTER_ROLES = ("grid_worker", "part_time", "grid_leader")
+
+
+def form_from_payload(data: dict) -> QuickReportForm:
+    """Build the page's form from a synced payload (no CSRF: the API checks its own token)."""
+    formdata = MultiDict()
+    for key, value in (data or {}).items():
+        if key == "photos" and isinstance(value, list):
+            for photo_id in value:
+                formdata.add("photos", str(photo_id))
+        elif isinstance(value, bool):
+            if value:
+                formdata.add(key, "y")
+        elif value is not None and not isinstance(value, (dict, list)):
+            formdata.add(key, str(value))
+    return QuickReportForm(formdata=formdata, meta={"csrf": False})
+
+
+def _field_errors(form):
+    return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+def _parse_client_time(value):
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
+    """Validate and store one quick report. Raises Rejected with field errors, or Forbidden."""
+    if not user.has_role(*REPORTER_ROLES):
+        raise Forbidden(_l("只有网格员和兼职网格员可以随手拍"))
+    errors = {} if form.validate() else _field_errors(form)
+    problem = form.photo_count_error(len(photo_ids))
+    if problem:
+        errors.setdefault("photos", []).append(str(problem))
+    found = {m.id: m for m in Media.query.filter(Media.id.in_(photo_ids))} if photo_ids else {}
+    missing = [p for p in photo_ids if p not in found or found[p].owner_id != user.id]
+    if missing:
+        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
+    grid = None
+    if "lon" not in errors and "lat" not in errors:
+        grid = locate_grid(form.lon.data, form.lat.data)
+        if grid is None:
+            errors.setdefault("lon", []).append(str(_l("该位置不在任何网格内，请在地图上重新选点")))
+    if errors:
+        raise Rejected(errors)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    client_time = _parse_client_time(reported_at)
+    event = Event(
+        id=event_id, category_id=form.category_id.data, description=form.description.data.strip(),
+        lon=form.lon.data, lat=form.lat.data, accuracy_m=form.accuracy.data,
+        location_manual=bool(form.location_manual.data), grid_id=grid.id,
+        urgency=form.urgency.data or "normal",
+        source="part_time" if user.primary_role == "part_time" else "grid_worker",
+        reporter_id=user.id, state="reported",
+        reported_at=min(client_time, now) if client_time else now,
+    )
+    event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]
+    db.session.add(event)
+    db.session.flush()
+    log_change("event", event.id, grid_id=event.grid_id, owner_id=user.id)
+    return event
+
+
+@handler("event.report")
+def apply_report(user, mutation):
+    data = mutation.get("data") or {}
+    form = form_from_payload(data)
+    photo_ids = form.photos.data or []
+    event = create_quick_report(user, mutation["record_id"], form, photo_ids,
+                                reported_at=mutation.get("created_at"))
+    return {"record_id": event.id, "version": event.version, "grid": event.grid.name}

@@ -1,0 +1,57 @@
+from flask import Blueprint, Response, abort, jsonify, request
+from flask_login import current_user, login_required
+
+from ..events.models import Event, EventPhoto
+from ..extensions import db
+from ..scope.services import can_view
+from .models import Media
+from .services import MediaError, store_photo
+from .storage import get_storage
+
+bp = Blueprint("media", __name__)
+
+
+@bp.put("/api/v1/media/<media_id>")
+@login_required
+def upload(media_id):
+    """Store a photo under its phone-made UUID. Safe to repeat."""
+    data = request.get_data(cache=False)
+    try:
+        media, created = store_photo(media_id, current_user, data, request.content_type)
+        db.session.commit()
+    except MediaError as exc:
+        db.session.rollback()
+        return jsonify(error=exc.code, message=str(exc.message)), exc.status
+    return jsonify(id=media.id, width=media.width, height=media.height,
+                   status="stored" if created else "duplicate"), 201 if created else 200
+
+
+def _visible_media(media_id):
+    media = db.session.get(Media, (media_id or "").lower())
+    if media is None:
+        abort(404)
+    if media.owner_id == current_user.id:
+        return media
+    events = Event.query.join(EventPhoto).filter(EventPhoto.media_id == media.id).all()
+    if any(can_view(current_user, e) for e in events):
+        return media
+    abort(404)
+
+
+def _send(key):
+    response = Response(get_storage().read(key), mimetype="image/jpeg")
+    # Content never changes for an id: cache privately for a long time.
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
+
+
+@bp.get("/media/<media_id>")
+@login_required
+def full(media_id):
+    return _send(_visible_media(media_id).storage_key)
+
+
+@bp.get("/media/<media_id>/thumb")
+@login_required
+def thumb(media_id):
+    return _send(_visible_media(media_id).thumb_key)

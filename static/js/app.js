@@ -1,0 +1,109 @@
+// Boot for signed-in pages: service worker and its updates, the sync status bar, storage
+// persistence, the iPhone hint, saving the outbox to a file, and clearing cached pages on sign-out.
+import * as store from './store.js';
+import { onChange, startTriggers, syncNow } from './sync.js';
+
+const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+const $ = (sel) => document.querySelector(sel);
+const fmt = (s, vars) => s.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+
+async function renderStatus(event) {
+  const bar = $('#sync-bar');
+  if (!bar) return;
+  const items = await store.outboxItems();
+  const waiting = items.filter((m) => m.state !== 'needs_fix' && m.state !== 'blocked').length;
+  const fixing = items.filter((m) => m.state === 'needs_fix').length;
+  const last = await store.getMeta('lastSync');
+  bar.hidden = false;
+  bar.querySelector('[data-sync=pending]').textContent = fmt(T.pending, { n: waiting })
+    + (fixing ? ' · ' + fmt(T.fixing, { n: fixing }) : '');
+  bar.querySelector('[data-sync=last]').textContent = last
+    ? fmt(T.last, { t: new Date(last).toLocaleString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', month: 'numeric', day: 'numeric' }) })
+    : T.never;
+  bar.dataset.state = event?.phase || (navigator.onLine ? 'idle' : 'offline');
+  bar.dataset.pending = String(items.length);
+  const authNeeded = await store.getMeta('authNeeded', false);
+  $('#auth-bar').hidden = !authNeeded;
+  window.dispatchEvent(new CustomEvent('gridwalk:status', { detail: { phase: event?.phase } }));
+}
+
+function showUpdate(worker) {
+  const bar = $('#update-bar');
+  bar.hidden = false;
+  bar.querySelector('button').addEventListener('click', () => worker.postMessage('skipWaiting'), { once: true });
+}
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  if (reg.waiting && navigator.serviceWorker.controller) showUpdate(reg.waiting);
+  reg.addEventListener('updatefound', () => {
+    const worker = reg.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) showUpdate(worker);
+    });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (!reloading && $('#update-bar') && !$('#update-bar').hidden) { reloading = true; location.reload(); }
+  });
+  const ready = await navigator.serviceWorker.ready;
+  // Keep the worker's pages for offline use; this page has just proved the session works.
+  const pages = JSON.parse(document.body.dataset.offlinePages || '[]');
+  ready.active?.postMessage({ type: 'warm', urls: pages });
+  if ('sync' in ready) ready.sync.register('gridwalk-outbox').catch(() => {});
+}
+
+async function exportOutbox() {
+  const items = await store.outboxItems();
+  const media = {};
+  for (const item of items) {
+    for (const id of item.data.photos || []) {
+      const blob = await store.getBlob(id);
+      if (!blob) continue;
+      const bytes = new Uint8Array(await blob.blob.arrayBuffer());
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      media[id] = { type: blob.type, data: btoa(binary) };
+    }
+  }
+  const file = { format: 'gridwalk-outbox', version: 1, exported_at: new Date().toISOString(),
+    user_id: Number(document.body.dataset.userId), mutations: items.map(({ id, kind, record_id, author_id, created_at, base_version, form_version, data }) =>
+      ({ id, kind, record_id, author_id, created_at, base_version, form_version, data })), media };
+  const url = URL.createObjectURL(new Blob([JSON.stringify(file)], { type: 'application/json' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: `gridwalk-outbox-${new Date().toISOString().slice(0, 10)}.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function iosHint() {
+  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent);
+  const standalone = window.matchMedia('(display-mode: standalone)').matches || navigator.standalone;
+  if (ios && !standalone && !localStorage.getItem('gw-ios-hint')) {
+    const hint = $('#ios-hint');
+    hint.hidden = false;
+    hint.querySelector('button').addEventListener('click', () => { hint.hidden = true; localStorage.setItem('gw-ios-hint', '1'); });
+  }
+}
+
+function boot() {
+  if (!document.body.dataset.userId) return;
+  onChange(renderStatus);
+  renderStatus();
+  window.addEventListener('online', () => renderStatus());
+  window.addEventListener('offline', () => renderStatus());
+  $('#sync-bar [data-sync=now]')?.addEventListener('click', () => syncNow('manual'));
+  document.querySelectorAll('[data-action=export-outbox]').forEach((b) => b.addEventListener('click', exportOutbox));
+  document.querySelectorAll('form[data-logout]').forEach((f) => f.addEventListener('submit', () => {
+    navigator.serviceWorker?.controller?.postMessage('clear-pages');
+  }));
+  navigator.storage?.persist?.().catch(() => {});
+  iosHint();
+  registerWorker().catch(() => {});
+  startTriggers();
+}
+
+boot();
+export { renderStatus };

@@ -1,0 +1,187 @@
+// The quick report (随手拍): works offline. Saves to the outbox; the sync engine sends it.
+import * as store from './store.js';
+import { resizePhoto } from './photos.js';
+
+const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+const form = document.getElementById('report-form');
+const $ = (sel) => form.querySelector(sel);
+const photos = []; // {id, blob, type, url, uploaded}
+let fixing = null;
+const GOOD_ACCURACY = Number(form.dataset.goodAccuracy || 50);
+
+function setError(name, messages) {
+  const box = form.querySelector(`[data-error-for="${name}"]`);
+  if (!box) return;
+  box.textContent = (messages || []).join('；');
+  box.hidden = !box.textContent;
+}
+
+function clearErrors() {
+  form.querySelectorAll('[data-error-for]').forEach((b) => { b.textContent = ''; b.hidden = true; });
+}
+
+function renderPhotos() {
+  const list = form.querySelector('#photo-list');
+  list.replaceChildren(...photos.map((p, i) => {
+    const li = document.createElement('li');
+    const img = Object.assign(document.createElement('img'), { src: p.url, alt: `${T.photo} ${i + 1}` });
+    const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'btn small', textContent: T.remove });
+    remove.setAttribute('aria-label', `${T.remove} ${T.photo} ${i + 1}`);
+    remove.addEventListener('click', () => { photos.splice(i, 1); renderPhotos(); });
+    li.append(img, remove);
+    return li;
+  }));
+  form.querySelector('#photo-count').textContent = `${photos.length} / 9`;
+}
+
+async function addPhotos(files) {
+  for (const file of files) {
+    if (photos.length >= 9) { setError('photos', [T.maxPhotos]); break; }
+    try {
+      const blob = await resizePhoto(file);
+      photos.push({ id: store.uuid(), blob, type: 'image/jpeg', url: URL.createObjectURL(blob), uploaded: false });
+    } catch (err) {
+      setError('photos', [T.badPhoto]);
+    }
+  }
+  renderPhotos();
+}
+
+function setPoint(lon, lat, accuracy, manual) {
+  $('[name=lon]').value = lon.toFixed(7);
+  $('[name=lat]').value = lat.toFixed(7);
+  $('[name=accuracy]').value = accuracy == null ? '' : Math.round(accuracy);
+  $('[name=location_manual]').checked = manual;
+  const text = manual ? T.manualPoint : `${T.gpsPoint} ±${Math.round(accuracy)} m`;
+  form.querySelector('#location-status').textContent = text;
+  drawMarker();
+}
+
+function locate() {
+  const status = form.querySelector('#location-status');
+  if (!navigator.geolocation) { status.textContent = T.noGps; showMap(); return; }
+  status.textContent = T.locating;
+  navigator.geolocation.getCurrentPosition((pos) => {
+    const { longitude, latitude, accuracy } = pos.coords;
+    setPoint(longitude, latitude, accuracy, false);
+    if (accuracy > GOOD_ACCURACY) { status.textContent += ` — ${T.poorGps}`; showMap(); }
+  }, () => { status.textContent = T.noGps; showMap(); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+}
+
+// A simple map: the worker's grids as SVG; a tap places the point (flagged as manual).
+const grids = JSON.parse(document.getElementById('grids-data')?.textContent || '[]');
+let view = null;
+
+function showMap() {
+  const svg = form.querySelector('#map');
+  if (!grids.length) return;
+  svg.parentElement.hidden = false;
+  if (view) return;
+  const rings = grids.flatMap((g) => (g.geometry.type === 'Polygon' ? [g.geometry.coordinates] : g.geometry.coordinates).map((p) => ({ g, ring: p[0] })));
+  const xs = rings.flatMap((r) => r.ring.map((c) => c[0]));
+  const ys = rings.flatMap((r) => r.ring.map((c) => c[1]));
+  const k = Math.cos((Math.min(...ys) + Math.max(...ys)) / 2 * Math.PI / 180);
+  view = { minX: Math.min(...xs), maxY: Math.max(...ys), k };
+  const w = (Math.max(...xs) - view.minX) * k; const h = view.maxY - Math.min(...ys);
+  view.scale = 1000 / Math.max(w, h);
+  svg.setAttribute('viewBox', `-20 -20 ${w * view.scale + 40} ${h * view.scale + 40}`);
+  for (const { g, ring } of rings) {
+    const poly = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+    poly.setAttribute('points', ring.map(([x, y]) => project(x, y).join(',')).join(' '));
+    const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+    title.textContent = g.name;
+    poly.append(title);
+    svg.append(poly);
+  }
+  svg.addEventListener('click', (e) => {
+    const pt = svg.createSVGPoint();
+    pt.x = e.clientX; pt.y = e.clientY;
+    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
+    setPoint(view.minX + p.x / view.scale / view.k, view.maxY - p.y / view.scale, null, true);
+  });
+  drawMarker();
+}
+
+function project(lon, lat) {
+  return [((lon - view.minX) * view.k * view.scale).toFixed(1), ((view.maxY - lat) * view.scale).toFixed(1)];
+}
+
+function drawMarker() {
+  const svg = form.querySelector('#map');
+  const lon = parseFloat($('[name=lon]').value); const lat = parseFloat($('[name=lat]').value);
+  if (!view || Number.isNaN(lon)) return;
+  let dot = svg.querySelector('circle');
+  if (!dot) { dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle'); dot.setAttribute('r', '14'); svg.append(dot); }
+  const [x, y] = project(lon, lat);
+  dot.setAttribute('cx', x); dot.setAttribute('cy', y);
+}
+
+function readForm() {
+  const data = {
+    category_id: Number($('[name=category_id]').value) || null,
+    description: $('[name=description]').value.trim(),
+    urgency: $('[name=urgency]').value,
+    lon: parseFloat($('[name=lon]').value),
+    lat: parseFloat($('[name=lat]').value),
+    accuracy: $('[name=accuracy]').value === '' ? null : Number($('[name=accuracy]').value),
+    location_manual: $('[name=location_manual]').checked,
+    photos: photos.map((p) => p.id),
+  };
+  const errors = {};
+  if (!data.category_id) errors.category_id = [T.needCategory];
+  if (!data.description) errors.description = [T.needDescription];
+  if (Number.isNaN(data.lon) || Number.isNaN(data.lat)) errors.lon = [T.needLocation];
+  if (!data.photos.length) errors.photos = [T.needPhoto];
+  return { data, errors };
+}
+
+async function save(event) {
+  event.preventDefault();
+  clearErrors();
+  const { data, errors } = readForm();
+  if (Object.keys(errors).length) {
+    Object.entries(errors).forEach(([k, v]) => setError(k, v));
+    form.querySelector('[data-error-for]:not([hidden])')?.scrollIntoView({ block: 'center' });
+    return;
+  }
+  const select = $('[name=category_id]');
+  const mutation = {
+    id: store.uuid(), kind: 'event.report', record_id: fixing ? fixing.record_id : store.uuid(),
+    author_id: Number(document.body.dataset.userId), created_at: fixing ? fixing.created_at : new Date().toISOString(),
+    form_version: Number(form.dataset.formVersion), data,
+    label: select.options[select.selectedIndex]?.textContent.trim() || '',
+  };
+  const blobs = photos.map(({ id, blob, type, uploaded }) => ({ id, blob, type, uploaded }));
+  if (fixing) await store.replaceItem(fixing.id, mutation, blobs);
+  else await store.enqueue(mutation, blobs);
+  window.dispatchEvent(new Event('gridwalk:saved'));
+  location.href = form.dataset.after;
+}
+
+async function loadFix(id) {
+  const item = (await store.outboxItems()).find((m) => m.id === id);
+  if (!item || item.state !== 'needs_fix') return;
+  fixing = item;
+  $('[name=category_id]').value = item.data.category_id ?? '';
+  $('[name=description]').value = item.data.description;
+  $('[name=urgency]').value = item.data.urgency || 'normal';
+  if (item.data.lon != null) setPoint(item.data.lon, item.data.lat, item.data.accuracy, item.data.location_manual);
+  for (const pid of item.data.photos || []) {
+    const b = await store.getBlob(pid);
+    if (b) photos.push({ ...b, url: URL.createObjectURL(b.blob) });
+  }
+  renderPhotos();
+  const banner = document.getElementById('fix-banner');
+  banner.hidden = false;
+  banner.querySelector('[data-fix-message]').textContent = item.error || '';
+  Object.entries(item.errors || {}).forEach(([k, v]) => setError(k === 'photo_files' ? 'photos' : k, v));
+}
+
+$('[name=photo_files]').addEventListener('change', (e) => { addPhotos([...e.target.files]); e.target.value = ''; });
+form.querySelector('#relocate').addEventListener('click', locate);
+form.querySelector('#pick-on-map').addEventListener('click', showMap);
+form.addEventListener('submit', save);
+form.classList.add('enhanced');
+const fixId = new URLSearchParams(location.search).get('fix');
+if (fixId) loadFix(fixId); else locate();
+renderPhotos();

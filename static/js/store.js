@@ -1,0 +1,104 @@
+// IndexedDB: the outbox (mutations), photo blobs, pulled records and sync metadata.
+import { openDB } from './vendor/idb.js';
+
+export const dbPromise = openDB('gridwalk', 1, {
+  upgrade(db) {
+    const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
+    outbox.createIndex('record_id', 'record_id');
+    db.createObjectStore('blobs', { keyPath: 'id' });
+    db.createObjectStore('records', { keyPath: ['type', 'id'] });
+    db.createObjectStore('meta');
+  },
+});
+
+export const uuid = () => crypto.randomUUID ? crypto.randomUUID()
+  : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) =>
+    (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+
+export async function getMeta(key, fallback = null) {
+  const value = await (await dbPromise).get('meta', key);
+  return value === undefined ? fallback : value;
+}
+
+export async function setMeta(key, value) {
+  return (await dbPromise).put('meta', value, key);
+}
+
+// Save a new mutation with its photos in one transaction: all of it is stored, or none.
+export async function enqueue(mutation, photos = []) {
+  const db = await dbPromise;
+  const tx = db.transaction(['outbox', 'blobs'], 'readwrite');
+  for (const p of photos) tx.objectStore('blobs').put({ id: p.id, blob: p.blob, type: p.type, uploaded: !!p.uploaded });
+  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, ...mutation });
+  await tx.done;
+}
+
+export async function outboxItems() {
+  const items = await (await dbPromise).getAll('outbox');
+  return items.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+}
+
+export async function updateItem(id, changes) {
+  const db = await dbPromise;
+  const tx = db.transaction('outbox', 'readwrite');
+  const item = await tx.store.get(id);
+  if (item) await tx.store.put({ ...item, ...changes });
+  await tx.done;
+  return item ? { ...item, ...changes } : null;
+}
+
+// Replace a rejected mutation by its fixed version (a new mutation id, the same record).
+export async function replaceItem(oldId, mutation, photos = []) {
+  const db = await dbPromise;
+  const tx = db.transaction(['outbox', 'blobs'], 'readwrite');
+  for (const p of photos) tx.objectStore('blobs').put({ id: p.id, blob: p.blob, type: p.type, uploaded: !!p.uploaded });
+  await tx.objectStore('outbox').delete(oldId);
+  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, ...mutation });
+  await tx.done;
+}
+
+// The server has it: drop it from the outbox, keep what the list needs as a sent record.
+export async function settle(item, record) {
+  const db = await dbPromise;
+  const tx = db.transaction(['outbox', 'blobs', 'records'], 'readwrite');
+  await tx.objectStore('outbox').delete(item.id);
+  const stillUsed = new Set();
+  for (const other of await tx.objectStore('outbox').getAll()) (other.data.photos || []).forEach((p) => stillUsed.add(p));
+  for (const p of item.data.photos || []) if (!stillUsed.has(p)) tx.objectStore('blobs').delete(p);
+  if (record) {
+    const existing = await tx.objectStore('records').get([record.type, record.id]);
+    if (!existing) tx.objectStore('records').put(record);
+  }
+  await tx.done;
+}
+
+export async function getBlob(id) {
+  return (await dbPromise).get('blobs', id);
+}
+
+export async function markUploaded(id, uploaded = true) {
+  const db = await dbPromise;
+  const tx = db.transaction('blobs', 'readwrite');
+  const blob = await tx.store.get(id);
+  if (blob) await tx.store.put({ ...blob, uploaded });
+  await tx.done;
+}
+
+export async function records(type) {
+  const all = await (await dbPromise).getAll('records');
+  return all.filter((r) => r.type === type);
+}
+
+// Apply pulled changes; a record with unsynced local changes is never overwritten.
+export async function applyChanges(changes) {
+  const db = await dbPromise;
+  const tx = db.transaction(['records', 'outbox'], 'readwrite');
+  const byRecord = tx.objectStore('outbox').index('record_id');
+  for (const change of changes) {
+    const local = await byRecord.getAll(change.id);
+    if (local.some((m) => m.state !== 'sent')) continue;
+    if (change.op === 'delete') await tx.objectStore('records').delete([change.type, change.id]);
+    else await tx.objectStore('records').put({ type: change.type, id: change.id, ...change.data });
+  }
+  await tx.done;
+}

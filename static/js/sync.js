@@ -1,0 +1,171 @@
+// The sync engine: upload photos, push the outbox in batches, pull changes since the cursor.
+// Runs on start, on 'online', on return to the foreground, after each save and on a timer.
+import * as store from './store.js';
+
+const BATCH = 20;
+const BACKOFF_BASE = 2000;
+const BACKOFF_CAP = 5 * 60 * 1000;
+const TIMER = 60 * 1000;
+
+let running = null;
+let failures = 0;
+let retryTimer = null;
+const listeners = new Set();
+
+export const onChange = (fn) => listeners.add(fn);
+const emit = (detail) => listeners.forEach((fn) => fn(detail));
+
+class AuthNeeded extends Error {}
+class Retry extends Error {}
+
+async function request(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin', ...options });
+  } catch (err) {
+    throw new Retry('network');
+  }
+  if (response.status === 401) throw new AuthNeeded();
+  if (response.redirected && new URL(response.url).pathname === '/login') throw new AuthNeeded();
+  if (response.status >= 500 || response.status === 429) throw new Retry(`http ${response.status}`);
+  return response;
+}
+
+async function csrfToken() {
+  const response = await request('/api/v1/csrf', { headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new Retry('csrf');
+  return (await response.json()).csrf_token;
+}
+
+function errorText(errors) {
+  return Object.values(errors || {}).flat().join('；');
+}
+
+async function uploadPhotos(item, token) {
+  for (const id of item.data.photos || []) {
+    const blob = await store.getBlob(id);
+    if (!blob || blob.uploaded) continue;
+    const response = await request(`/api/v1/media/${id}`, {
+      method: 'PUT', body: blob.blob, headers: { 'Content-Type': blob.type || 'image/jpeg', 'X-CSRFToken': token },
+    });
+    if (response.ok) { await store.markUploaded(id); continue; }
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 400 && body.error === 400) throw new Retry('csrf expired');
+    return body.message || `HTTP ${response.status}`;
+  }
+  return null;
+}
+
+function sentRecord(item, result) {
+  return {
+    type: 'event', id: item.record_id, version: result.version || 1, state: 'reported', mine: true,
+    description: item.data.description, category: item.label || '', urgency: item.data.urgency,
+    reported_at: item.created_at, grid: { name: result.grid || '' }, photos: [],
+  };
+}
+
+async function pushOutbox(userId) {
+  let token = await csrfToken();
+  const ready = (await store.outboxItems()).filter((m) =>
+    m.state === 'pending' || m.state === 'sending' || (m.state === 'blocked' && m.author_id === userId));
+  for (let i = 0; i < ready.length; i += BATCH) {
+    const batch = [];
+    for (const item of ready.slice(i, i + BATCH)) {
+      // From its first send on, a record is frozen: the server may hold it even if no reply came.
+      await store.updateItem(item.id, { state: 'sending', frozen: true, attempts: (item.attempts || 0) + 1 });
+      if (item.author_id === userId) {
+        const problem = await uploadPhotos(item, token);
+        if (problem) { await store.updateItem(item.id, { state: 'needs_fix', error: problem }); continue; }
+      }
+      batch.push(item);
+    }
+    if (!batch.length) continue;
+    const envelope = batch.map(({ id, kind, record_id, author_id, created_at, base_version, form_version, data }) =>
+      ({ id, kind, record_id, author_id, created_at, base_version, form_version, data }));
+    const response = await request('/api/v1/sync/push', {
+      method: 'POST', body: JSON.stringify({ mutations: envelope }),
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
+    });
+    if (response.status === 400) { token = await csrfToken(); throw new Retry('csrf'); }
+    if (!response.ok) throw new Retry(`push ${response.status}`);
+    const { results } = await response.json();
+    for (const result of results) {
+      const item = batch.find((m) => m.id === result.id);
+      if (!item) continue;
+      if (result.status === 'applied' || result.status === 'duplicate') {
+        await store.settle(item, sentRecord(item, result));
+      } else if (result.status === 'rejected' && result.code === 'media_missing') {
+        for (const p of item.data.photos || []) await store.markUploaded(p, false);
+        await store.updateItem(item.id, { state: 'pending' });
+      } else if (result.status === 'forbidden' && result.code === 'other_author') {
+        await store.updateItem(item.id, { state: 'blocked', error: result.message });
+      } else {
+        await store.updateItem(item.id, { state: 'needs_fix', error: result.message || errorText(result.errors), errors: result.errors || {} });
+      }
+    }
+  }
+}
+
+async function pull() {
+  let cursor = await store.getMeta('cursor', 0);
+  for (let page = 0; page < 50; page += 1) {
+    const response = await request(`/api/v1/sync/pull?cursor=${cursor}`, { headers: { Accept: 'application/json' } });
+    if (!response.ok) throw new Retry('pull');
+    const body = await response.json();
+    await store.applyChanges(body.changes);
+    cursor = body.cursor;
+    await store.setMeta('cursor', cursor);
+    if (!body.more) break;
+  }
+  const grids = await request('/api/v1/grids?geometry=1', { headers: { Accept: 'application/json' } });
+  if (grids.ok) await store.setMeta('grids', (await grids.json()).grids);
+}
+
+function schedule(delay) {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => syncNow('retry'), delay);
+}
+
+async function run(userId) {
+  emit({ phase: 'start' });
+  try {
+    await pushOutbox(userId);
+    await pull();
+    failures = 0;
+    await store.setMeta('lastSync', new Date().toISOString());
+    await store.setMeta('authNeeded', false);
+    emit({ phase: 'done' });
+    schedule(TIMER);
+  } catch (err) {
+    // Nothing leaves the outbox on failure; items being sent go back to waiting.
+    for (const item of await store.outboxItems()) if (item.state === 'sending') await store.updateItem(item.id, { state: 'pending' });
+    if (err instanceof AuthNeeded) {
+      await store.setMeta('authNeeded', true);
+      emit({ phase: 'auth' });
+      return;
+    }
+    failures += 1;
+    const delay = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * (0.75 + Math.random() / 2);
+    emit({ phase: 'error', error: String(err.message || err), retryIn: delay });
+    schedule(delay);
+  }
+}
+
+export function syncNow(reason = 'manual') {
+  const userId = Number(document.body.dataset.userId || 0);
+  if (!userId) return Promise.resolve();
+  if (running) return running;
+  running = (navigator.locks
+    ? navigator.locks.request('gridwalk-sync', () => run(userId))
+    : run(userId)).finally(() => { running = null; });
+  running.reason = reason;
+  return running;
+}
+
+export function startTriggers() {
+  window.addEventListener('online', () => syncNow('online'));
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('foreground'); });
+  window.addEventListener('gridwalk:saved', () => syncNow('saved'));
+  navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow('background-sync'); });
+  syncNow('start');
+}
