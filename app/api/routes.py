@@ -1,7 +1,7 @@
 """JSON API under /api/v1. The same scope service guards every object."""
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..audit import services as audit
@@ -10,14 +10,12 @@ from ..extensions import db
 from ..org import services as org_services
 from ..org.models import Grid, OrgUnit
 from ..scope.services import CHANGE, get_or_404, scope_for
+from .guard import guard_blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-@bp.before_request
-@login_required
-def _signed_in():
-    pass
+guard_blueprint(bp)
 
 
 def grid_json(grid, with_geometry=True):

@@ -1,6 +1,7 @@
 from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user, login_required
 
+from ..api.guard import guard_blueprint
 from ..events.models import Event, EventPhoto
 from ..extensions import db
 from ..scope.services import can_view
@@ -9,6 +10,7 @@ from .services import MediaError, store_photo
 from .storage import get_storage
 
 bp = Blueprint("media", __name__)
+guard_blueprint(bp)
 
 
 @bp.put("/api/v1/media/<media_id>")

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, jsonify, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..api.guard import guard_blueprint
 from ..audit import services as audit
 from ..auth.models import User
 from ..extensions import db
@@ -16,6 +17,7 @@ from ..scope.services import can_view
 from . import services
 
 bp = Blueprint("sync", __name__)
+guard_blueprint(bp)  # the ingest page checks CSRF through its form
 
 
 def api_error(status, code, message, **extra):
