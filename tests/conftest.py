@@ -14,7 +14,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from tests.browser import browser, live_server, phone  # noqa: E402,F401
+from tests.browser import browser, live_server, phone, playwright_instance  # noqa: E402,F401
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

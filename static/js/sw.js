@@ -49,7 +49,8 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/')) return;
   if (request.mode === 'navigate') { event.respondWith(navigate(request)); return; }
   if (url.pathname.startsWith('/static/')) {
-    event.respondWith(caches.match(request, { cacheName: STATIC }).then((hit) => hit || fetch(request)));
+    // Module imports name files without the ?v= revision; this cache holds one version of each.
+    event.respondWith(caches.match(request, { cacheName: STATIC, ignoreSearch: true }).then((hit) => hit || fetch(request)));
   }
 });
 

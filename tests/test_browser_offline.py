@@ -1,0 +1,176 @@
+"""The offline engine in Chromium at 360×640, against gunicorn.
+
+a) after one online visit the app and the report form work with the network cut;
+b) 20 reports with photos made offline survive closing the browser and sync exactly once;
+c) failing pushes and a reply lost after the server committed lose and double nothing;
+d) an expired session keeps the outbox, asks for sign-in, and syncs under the right user;
+e) an invalid report comes back as "needs fixing", is fixed on the phone, and syncs.
+"""
+import sqlite3
+import time
+
+from tests.pwa import (
+    PHONE, cut_network, make_report, outbox_states, persistent_phone, photo_file, restore_network,
+    server_events, sign_in, stored_photos, wait_for_outbox, wait_until_offline_ready,
+)
+
+
+def online_worker(browser, live_server, username="worker"):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, username)
+    wait_until_offline_ready(page)
+    return context, page
+
+
+def test_a_app_and_report_form_work_with_the_network_cut(browser, live_server, tmp_path):
+    context, page = online_worker(browser, live_server)
+    cut_network(context)
+    page.goto(live_server.url + "/report")
+    assert page.get_by_role("heading", name="随手拍").is_visible()
+    make_report(page, live_server.url, "test-a 井盖缺失", photo_file(tmp_path))
+    item = page.locator("#report-list li").filter(has_text="test-a 井盖缺失")
+    assert item.get_by_text("等待发送").is_visible()
+    assert "待发送 1 条" in page.locator("#sync-bar").inner_text()
+    assert outbox_states(page) == ["pending"]
+    assert server_events(live_server, "test-a%") == []
+    # A page never visited still opens: the offline fallback page.
+    page.goto(live_server.url + "/grids/1")
+    assert page.get_by_role("heading", name="现在没有网络").is_visible()
+    page.goto(live_server.url + "/reports")
+    restore_network(context)
+    wait_for_outbox(page, lambda states: states == [])
+    page.locator("#report-list li").filter(has_text="test-a 井盖缺失").get_by_text("已发送").wait_for()
+    assert len(server_events(live_server, "test-a%")) == 1
+    context.close()
+
+
+def test_b_twenty_offline_reports_survive_a_restart_and_sync_once(playwright_instance, live_server, tmp_path):
+    profile = tmp_path / "profile"
+    photo = photo_file(tmp_path)
+    context = persistent_phone(playwright_instance, profile)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    wait_until_offline_ready(page)
+    cut_network(context)
+    for n in range(20):
+        make_report(page, live_server.url, f"test-b 第{n + 1:02d}条", photo)
+    assert outbox_states(page) == ["pending"] * 20
+    context.close()
+
+    context = persistent_phone(playwright_instance, profile)
+    cut_network(context)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(live_server.url + "/reports")
+    assert page.locator("#report-list li").filter(has_text="test-b").count() == 20
+    assert server_events(live_server, "test-b%") == []
+    restore_network(context)
+    page.reload()
+    wait_for_outbox(page, lambda states: states == [], timeout=60)
+    events = server_events(live_server, "test-b%")
+    assert len(events) == 20 and len({e[1] for e in events}) == 20
+    assert all(e[2] == "worker" and e[4] == 1 for e in events)
+    for event in events:
+        (image,) = stored_photos(live_server, event[0])
+        assert image.size == (1600, 1067)  # resized on the phone, kept by the server
+        r, g, b = image.resize((1, 1)).getpixel((0, 0))
+        assert abs(r - 200) < 12 and abs(g - 120) < 12 and abs(b - 40) < 12
+    context.close()
+
+
+def test_c_failed_pushes_and_a_lost_reply_neither_lose_nor_double(browser, live_server, tmp_path):
+    context, page = online_worker(browser, live_server)
+    cut_network(context)
+    photo = photo_file(tmp_path)
+    for n in range(6):
+        make_report(page, live_server.url, f"test-c 第{n + 1}条", photo)
+    restore_network(context)
+    calls = []
+
+    def flaky_push(route):
+        calls.append(route.request.post_data_json["mutations"])
+        n = len(calls)
+        if n == 2:
+            route.fetch()  # the server stores the batch …
+            route.abort("connectionreset")  # … and the reply never reaches the phone
+        elif n % 2 == 1 and n < 6:
+            route.fulfill(status=500, body="boom")
+        else:
+            route.continue_()
+
+    context.route("**/api/v1/sync/push", flaky_push)
+    sync_now = page.get_by_role("button", name="立即同步")
+    wait_for_outbox(page, lambda states: states == [], timeout=60,
+                    poke=lambda: sync_now.click() if len(calls) < 8 else None)
+    assert len(calls) >= 4
+    assert sum(len(batch) for batch in calls[:1]) == 6
+    events = server_events(live_server, "test-c%")
+    assert len(events) == 6 and len({e[1] for e in events}) == 6
+    context.close()
+
+
+def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, live_server, tmp_path):
+    context, page = online_worker(browser, live_server)
+    cut_network(context)
+    photo = photo_file(tmp_path)
+    make_report(page, live_server.url, "test-d 第1条", photo)
+    make_report(page, live_server.url, "test-d 第2条", photo)
+    context.clear_cookies()  # the session runs out while the phone is offline
+    restore_network(context)
+    page.get_by_role("button", name="立即同步").click()
+    auth = page.locator("#auth-bar")
+    auth.wait_for(state="visible")
+    assert "登录已过期" in auth.inner_text()
+    assert outbox_states(page) == ["pending", "pending"]
+
+    # Someone else signs in on this phone: the worker's records are refused and kept.
+    auth.get_by_role("link", name="重新登录").click()
+    sign_in(page, live_server.url, "leader", path=page.url.replace(live_server.url, ""))
+    page.goto(live_server.url + "/reports")
+    wait_for_outbox(page, lambda states: states == ["blocked", "blocked"],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    assert page.locator("#report-list li").filter(has_text="test-d").first.get_by_text("需原作者登录").is_visible()
+    assert server_events(live_server, "test-d%") == []
+
+    page.goto(live_server.url + "/me")
+    page.get_by_role("button", name="退出登录").click()
+    sign_in(page, live_server.url, "worker")
+    page.goto(live_server.url + "/reports")
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    events = server_events(live_server, "test-d%")
+    assert sorted(e[2] for e in events) == ["worker", "worker"]
+    context.close()
+
+
+def test_e_invalid_report_needs_fixing_then_syncs(browser, live_server, tmp_path):
+    context, page = online_worker(browser, live_server)
+    cut_network(context)
+    make_report(page, live_server.url, "test-e 乱堆物料", photo_file(tmp_path), category="市容环境 / 乱堆物料")
+    with sqlite3.connect(live_server.db_path) as conn:  # the admin switches the category off
+        conn.execute("UPDATE event_category SET active = 0 WHERE code = 'SR02'")
+    try:
+        restore_network(context)
+        page.goto(live_server.url + "/reports")
+        wait_for_outbox(page, lambda states: states == ["needs_fix"],
+                        poke=lambda: page.get_by_role("button", name="立即同步").click())
+        item = page.locator("#report-list li").filter(has_text="test-e")
+        item.get_by_text("需要修改").first.wait_for()
+        assert "该类别已停用或不存在" in item.inner_text()
+        item.get_by_role("link", name="需要修改").click()
+        page.wait_for_url("**/report?fix=*")
+        assert "该类别已停用或不存在" in page.locator("#fix-banner").inner_text()
+        assert page.get_by_label("情况描述").input_value() == "test-e 乱堆物料"
+        assert page.locator("#photo-list img").count() == 1
+        page.get_by_label("类别").select_option(label="市容环境 / 暴露垃圾")
+        page.get_by_role("button", name="保存并上报").click()
+        page.wait_for_url("**/reports")
+        wait_for_outbox(page, lambda states: states == [],
+                        poke=lambda: page.get_by_role("button", name="立即同步").click())
+        events = server_events(live_server, "test-e%")
+        assert len(events) == 1 and events[0][3] == "SR01"
+    finally:
+        with sqlite3.connect(live_server.db_path) as conn:
+            conn.execute("UPDATE event_category SET active = 1 WHERE code = 'SR02'")
+    time.sleep(0)
+    context.close()
