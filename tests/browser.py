@@ -112,8 +112,9 @@ def phone(browser):
     context.close()
 
 
-def sign_in(page, base_url, username, password="gridwalk-demo"):
-    page.goto(base_url + "/login")
+def sign_in(page, base_url, username, password="gridwalk-demo", navigate=True):
+    if navigate:
+        page.goto(base_url + "/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()

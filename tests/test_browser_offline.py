@@ -7,11 +7,22 @@ d) an expired session keeps the outbox, asks for sign-in, and syncs under the ri
 e) an invalid report comes back as "needs fixing", is fixed on the phone, and syncs.
 """
 import sqlite3
-import time
+
+from playwright.sync_api import expect
 
 from tests.pwa import (
-    PHONE, cut_network, make_report, outbox_states, persistent_phone, photo_file, restore_network,
-    server_events, sign_in, stored_photos, wait_for_outbox, wait_until_offline_ready,
+    PHONE,
+    cut_network,
+    make_report,
+    outbox_states,
+    persistent_phone,
+    photo_file,
+    restore_network,
+    server_events,
+    sign_in,
+    stored_photos,
+    wait_for_outbox,
+    wait_until_offline_ready,
 )
 
 
@@ -62,7 +73,7 @@ def test_b_twenty_offline_reports_survive_a_restart_and_sync_once(playwright_ins
     cut_network(context)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto(live_server.url + "/reports")
-    assert page.locator("#report-list li").filter(has_text="test-b").count() == 20
+    expect(page.locator("#report-list li").filter(has_text="test-b")).to_have_count(20)
     assert server_events(live_server, "test-b%") == []
     restore_network(context)
     page.reload()
@@ -125,8 +136,9 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
 
     # Someone else signs in on this phone: the worker's records are refused and kept.
     auth.get_by_role("link", name="重新登录").click()
-    sign_in(page, live_server.url, "leader", path=page.url.replace(live_server.url, ""))
-    page.goto(live_server.url + "/reports")
+    page.wait_for_url(lambda url: "/login?next=" in url)
+    sign_in(page, live_server.url, "leader", navigate=False)
+    assert page.url.endswith("/reports")  # back where the worker was
     wait_for_outbox(page, lambda states: states == ["blocked", "blocked"],
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
     assert page.locator("#report-list li").filter(has_text="test-d").first.get_by_text("需原作者登录").is_visible()
@@ -158,10 +170,10 @@ def test_e_invalid_report_needs_fixing_then_syncs(browser, live_server, tmp_path
         item.get_by_text("需要修改").first.wait_for()
         assert "该类别已停用或不存在" in item.inner_text()
         item.get_by_role("link", name="需要修改").click()
-        page.wait_for_url("**/report?fix=*")
-        assert "该类别已停用或不存在" in page.locator("#fix-banner").inner_text()
-        assert page.get_by_label("情况描述").input_value() == "test-e 乱堆物料"
-        assert page.locator("#photo-list img").count() == 1
+        page.wait_for_url(lambda url: "/report?fix=" in url)
+        expect(page.locator("#fix-banner")).to_contain_text("该类别已停用或不存在")
+        expect(page.get_by_label("情况描述")).to_have_value("test-e 乱堆物料")
+        expect(page.locator("#photo-list img")).to_have_count(1)
         page.get_by_label("类别").select_option(label="市容环境 / 暴露垃圾")
         page.get_by_role("button", name="保存并上报").click()
         page.wait_for_url("**/reports")
@@ -172,5 +184,4 @@ def test_e_invalid_report_needs_fixing_then_syncs(browser, live_server, tmp_path
     finally:
         with sqlite3.connect(live_server.db_path) as conn:
             conn.execute("UPDATE event_category SET active = 1 WHERE code = 'SR02'")
-    time.sleep(0)
     context.close()
