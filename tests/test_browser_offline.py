@@ -141,7 +141,8 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
     assert page.url.endswith("/reports")  # back where the worker was
     wait_for_outbox(page, lambda states: states == ["blocked", "blocked"],
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
-    assert page.locator("#report-list li").filter(has_text="test-d").first.get_by_text("需原作者登录").is_visible()
+    blocked = page.locator("#report-list li").filter(has_text="test-d").first
+    assert blocked.get_by_text("需原作者登录").is_visible()
     assert server_events(live_server, "test-d%") == []
 
     page.goto(live_server.url + "/me")
@@ -158,7 +159,8 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
 def test_e_invalid_report_needs_fixing_then_syncs(browser, live_server, tmp_path):
     context, page = online_worker(browser, live_server)
     cut_network(context)
-    make_report(page, live_server.url, "test-e 乱堆物料", photo_file(tmp_path), category="市容环境 / 乱堆物料")
+    make_report(page, live_server.url, "test-e 乱堆物料", photo_file(tmp_path),
+                category="市容环境 / 乱堆物料")
     with sqlite3.connect(live_server.db_path) as conn:  # the admin switches the category off
         conn.execute("UPDATE event_category SET active = 0 WHERE code = 'SR02'")
     try:
