@@ -78,4 +78,6 @@ def load_config(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 40) * 1024 * 1024,
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
+        # A deployment tag (e.g. the git commit); a new tag makes phones offer the new version.
+        "GRIDWALK_BUILD": os.environ.get("GRIDWALK_BUILD", ""),
     }

@@ -47,6 +47,10 @@ class LiveServer:
     def start(self):
         self.flask("db", "upgrade")
         self.flask("demo", "load")
+        self._serve()
+        return self
+
+    def _serve(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
              "--workers", "2", "--threads", "4", "wsgi:app"],
@@ -55,10 +59,18 @@ class LiveServer:
         while time.monotonic() < deadline:
             try:
                 with urlopen(self.url + "/login", timeout=2):
-                    return self
+                    return
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start; see gunicorn.log")
+
+    def restart(self, **extra_env):
+        """Serve again on the same port and database, e.g. as a new deployment."""
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.env.update(extra_env)
+        self._serve()
+        return self
 
     def stop(self):
         if self.proc:

@@ -317,3 +317,34 @@ def test_outbox_file_ingest_is_idempotent(phone, login):
     assert Event.query.count() == 1
     # Riders and workers cannot open the ingest page.
     assert phone.client.get("/sync/ingest").status_code == 403
+
+
+def test_photos_are_seen_only_by_those_who_see_the_event(phone, login):
+    photo, _ = phone.put_photo()
+    phone.push(phone.report([photo]))
+    assert phone.client.get(f"/media/{photo}/thumb").status_code == 200
+    assert login("secretary").get(f"/media/{photo}").status_code == 200
+    assert login("rider").get(f"/media/{photo}").status_code == 404
+    assert login("w-dmh-bhz-01").get(f"/media/{photo}/thumb").status_code == 404
+
+
+def test_report_form_works_without_javascript(demo, login, app, tmp_path):
+    """The same form, posted as a plain HTML form with files, creates the same event."""
+    app.config["MEDIA_ROOT"] = str(tmp_path)
+    client = login("rider")
+    page = client.get("/report").get_data(as_text=True)
+    point = Grid.query.filter_by(code="LX-QCL-FRJ-02").one().shape.representative_point()
+    category = EventCategory.query.filter_by(code="GS01").one()
+    form = {"csrf_token": csrf_from(page), "category_id": category.id, "description": "井盖缺失",
+            "urgency": "urgent", "lon": point.x, "lat": point.y,
+            "photo_files": [(io.BytesIO(jpeg_bytes()), "a.jpg"), (io.BytesIO(jpeg_bytes()), "b.jpg")]}
+    response = client.post("/report", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302
+    event = Event.query.one()
+    assert event.grid.code == "LX-QCL-FRJ-02" and event.source == "part_time"
+    assert len(event.photos) == 2 and event.urgency == "urgent"
+    # Missing photos: the page says so and stores nothing more.
+    form = {**form, "csrf_token": csrf_from(page), "photo_files": []}
+    again = client.post("/report", data=form, content_type="multipart/form-data")
+    assert again.status_code == 200 and "至少需要 1 张照片" in again.get_data(as_text=True)
+    assert Event.query.count() == 1

@@ -36,7 +36,8 @@ def service_worker_script():
     urls = [static_rev(f) for f in files] + [url_for("pwa.offline")]
     worker = Path(current_app.static_folder) / "js" / "sw.js"
     source = _worker_source(worker.stat().st_mtime)
-    version = hashlib.sha256(("\n".join(urls) + source).encode()).hexdigest()[:12]
+    build = current_app.config.get("GRIDWALK_BUILD", "")
+    version = hashlib.sha256(("\n".join(urls) + source + build).encode()).hexdigest()[:12]
     config = {"version": version, "precache": urls, "offline": url_for("pwa.offline")}
     return f"self.GRIDWALK = {json.dumps(config)};\n{source}"
 

@@ -1,0 +1,104 @@
+"""The installable app in Chromium: the manifest, saving the outbox to a file that a secretary
+ingests (nothing doubles when the phone later syncs), and the "new version" update flow."""
+import json
+
+from playwright.sync_api import expect
+
+from tests.pwa import (
+    PHONE,
+    cut_network,
+    make_report,
+    outbox_states,
+    photo_file,
+    restore_network,
+    server_events,
+    sign_in,
+    wait_for_outbox,
+    wait_until_offline_ready,
+)
+
+
+def test_manifest_makes_the_app_installable(live_server, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "rider")
+    href = page.locator("link[rel=manifest]").get_attribute("href")
+    manifest = page.request.get(live_server.url + href).json()
+    assert manifest["short_name"] == "网格行" and manifest["display"] == "standalone"
+    assert manifest["start_url"].startswith("/")
+    purposes = {(i["sizes"], i["purpose"]) for i in manifest["icons"]}
+    assert {("192x192", "any"), ("512x512", "any"), ("192x192", "maskable"),
+            ("512x512", "maskable")} <= purposes
+    for icon in manifest["icons"]:
+        assert page.request.get(live_server.url + icon["src"]).headers["content-type"] == "image/png"
+    wait_until_offline_ready(page)  # riders get the offline pages too
+    context.close()
+
+
+def test_outbox_saved_to_a_file_is_ingested_once(browser, live_server, tmp_path):
+    context = browser.new_context(**PHONE, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    wait_until_offline_ready(page)
+    cut_network(context)
+    photo = photo_file(tmp_path)
+    make_report(page, live_server.url, "test-f 第1条", photo)
+    make_report(page, live_server.url, "test-f 第2条", photo)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="把待发送记录保存为文件").click()
+    saved = tmp_path / "outbox.json"
+    download.value.save_as(saved)
+    data = json.loads(saved.read_text())
+    assert data["format"] == "gridwalk-outbox" and len(data["mutations"]) == 2
+    assert len(data["media"]) == 2
+
+    office = browser.new_context()
+    secretary = office.new_page()
+    sign_in(secretary, live_server.url, "secretary")
+    secretary.goto(live_server.url + "/sync/ingest")
+    secretary.locator("input[type=file]").set_input_files(str(saved))
+    secretary.get_by_role("button", name="导入").click()
+    expect(secretary.locator("table")).to_contain_text("applied")
+    assert len(server_events(live_server, "test-f%")) == 2
+    # The secretary sees the reports, photos included.
+    secretary.goto(live_server.url + "/events")
+    secretary.get_by_role("link", name="test-f 第1条").click()
+    image = secretary.locator(".gallery img").first
+    expect(image).to_be_visible()
+    assert secretary.evaluate("(img) => img.naturalWidth", image.element_handle()) == 320
+    office.close()
+
+    # The phone still holds both; when it syncs, the server answers "duplicate": nothing doubles.
+    restore_network(context)
+    page.goto(live_server.url + "/reports")
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    assert len(server_events(live_server, "test-f%")) == 2
+    context.close()
+
+
+def test_z_new_version_is_offered_and_taken_on_reload(browser, live_server):
+    """Runs last in this file: it redeploys the shared server (same port and database)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    wait_until_offline_ready(page)
+    before = page.evaluate("caches.keys()")
+    live_server.restart(GRIDWALK_BUILD="next-release")
+    page.goto(live_server.url + "/reports")
+    bar = page.locator("#update-bar")
+    expect(bar).to_be_visible(timeout=20000)
+    assert "新版本已就绪" in bar.inner_text()
+    assert outbox_states(page) == []
+    with page.expect_event("load"):
+        bar.get_by_role("button", name="重新加载").click()
+    page.wait_for_function("""async () => {
+        const keys = await caches.keys();
+        return keys.filter((k) => k.startsWith('gridwalk-static-')).length === 1;
+    }""")
+    after = page.evaluate("caches.keys()")
+    static_before = [k for k in before if k.startswith("gridwalk-static-")]
+    static_after = [k for k in after if k.startswith("gridwalk-static-")]
+    assert static_before != static_after and len(static_after) == 1
+    expect(page.locator("#update-bar")).to_be_hidden()
+    context.close()
