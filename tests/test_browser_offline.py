@@ -38,16 +38,16 @@ def test_a_app_and_report_form_work_with_the_network_cut(browser, live_server, t
     context, page = online_worker(browser, live_server)
     cut_network(context)
     page.goto(live_server.url + "/report")
-    assert page.get_by_role("heading", name="随手拍").is_visible()
+    expect(page.get_by_role("heading", name="随手拍")).to_be_visible()
     make_report(page, live_server.url, "test-a 井盖缺失", photo_file(tmp_path))
     item = page.locator("#report-list li").filter(has_text="test-a 井盖缺失")
-    assert item.get_by_text("等待发送").is_visible()
-    assert "待发送 1 条" in page.locator("#sync-bar").inner_text()
+    expect(item.get_by_text("等待发送")).to_be_visible()
+    expect(page.locator("#sync-bar")).to_contain_text("待发送 1 条")
     assert outbox_states(page) == ["pending"]
     assert server_events(live_server, "test-a%") == []
     # A page never visited still opens: the offline fallback page.
     page.goto(live_server.url + "/grids/1")
-    assert page.get_by_role("heading", name="现在没有网络").is_visible()
+    expect(page.get_by_role("heading", name="现在没有网络")).to_be_visible()
     page.goto(live_server.url + "/reports")
     restore_network(context)
     wait_for_outbox(page, lambda states: states == [])
@@ -131,7 +131,7 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
     page.get_by_role("button", name="立即同步").click()
     auth = page.locator("#auth-bar")
     auth.wait_for(state="visible")
-    assert "登录已过期" in auth.inner_text()
+    expect(auth).to_contain_text("登录已过期")
     assert outbox_states(page) == ["pending", "pending"]
 
     # Someone else signs in on this phone: the worker's records are refused and kept.
@@ -142,7 +142,7 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
     wait_for_outbox(page, lambda states: states == ["blocked", "blocked"],
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
     blocked = page.locator("#report-list li").filter(has_text="test-d").first
-    assert blocked.get_by_text("需原作者登录").is_visible()
+    expect(blocked.get_by_text("需原作者登录")).to_be_visible()
     assert server_events(live_server, "test-d%") == []
 
     page.goto(live_server.url + "/me")

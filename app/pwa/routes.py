@@ -70,6 +70,12 @@ def manifest():
     return response
 
 
+@bp.get("/healthz")
+def healthz():
+    """Liveness for load balancers: no database, no session."""
+    return {"status": "ok"}
+
+
 @bp.get("/offline")
 def offline():
     return render_template("pwa/offline.html")

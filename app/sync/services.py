@@ -38,6 +38,10 @@ class Rejected(Exception):
         self.errors, self.code = errors, code
 
 
+class Conflict(Exception):
+    """The record already exists under another mutation."""
+
+
 class Forbidden(Exception):
     def __init__(self, message):
         super().__init__(str(message))
@@ -125,7 +129,7 @@ def apply_mutation(user, m) -> dict:
         db.session.rollback()
         return {"id": mutation_id, "status": "forbidden", "code": "role",
                 "message": str(exc.message)}
-    except IntegrityError:
+    except (Conflict, IntegrityError):
         # A concurrent push of the same mutation won the race, or the record id is taken.
         db.session.rollback()
         existing = db.session.get(Mutation, mutation_id)
@@ -136,7 +140,15 @@ def apply_mutation(user, m) -> dict:
 
 
 def push(user, mutations) -> list:
-    return [apply_mutation(user, m) for m in mutations]
+    session = db.session()
+    previous = session.expire_on_commit
+    # Each mutation commits on its own; the user, their roles and the catalogue do not change
+    # within one batch, so there is no need to reload them after every commit.
+    session.expire_on_commit = False
+    try:
+        return [apply_mutation(user, m) for m in mutations]
+    finally:
+        session.expire_on_commit = previous
 
 
 def pull(user, cursor: int, limit: int = 500) -> dict:
