@@ -21,6 +21,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged record must survive a power cut
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
