@@ -14,7 +14,6 @@ async function renderStatus(event) {
   const waiting = items.filter((m) => m.state !== 'needs_fix' && m.state !== 'blocked').length;
   const fixing = items.filter((m) => m.state === 'needs_fix').length;
   const last = await store.getMeta('lastSync');
-  bar.hidden = false;
   bar.querySelector('[data-sync=pending]').textContent = fmt(T.pending, { n: waiting })
     + (fixing ? ' · ' + fmt(T.fixing, { n: fixing }) : '');
   bar.querySelector('[data-sync=last]').textContent = last
@@ -29,6 +28,7 @@ async function renderStatus(event) {
 
 function showUpdate(worker) {
   const bar = $('#update-bar');
+  if (!bar.hidden) return;
   bar.hidden = false;
   bar.querySelector('button').addEventListener('click', () => worker.postMessage('skipWaiting'), { once: true });
 }
@@ -36,13 +36,20 @@ function showUpdate(worker) {
 async function registerWorker() {
   if (!('serviceWorker' in navigator)) return;
   const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-  if (reg.waiting && navigator.serviceWorker.controller) showUpdate(reg.waiting);
-  reg.addEventListener('updatefound', () => {
-    const worker = reg.installing;
-    worker?.addEventListener('statechange', () => {
-      if (worker.state === 'installed' && navigator.serviceWorker.controller) showUpdate(worker);
-    });
-  });
+  // A new version may already be waiting, or still installing, by the time this runs.
+  const track = (worker) => {
+    if (!worker) return;
+    const check = () => { if (worker.state === 'installed' && navigator.serviceWorker.controller) showUpdate(worker); };
+    worker.addEventListener('statechange', check);
+    check();
+  };
+  track(reg.waiting);
+  track(reg.installing);
+  reg.addEventListener('updatefound', () => track(reg.installing));
+  // Look for a new version at start and hourly: a PWA may stay open for days.
+  const lookForUpdate = () => { if (navigator.onLine) reg.update().catch(() => {}); };
+  lookForUpdate();
+  setInterval(lookForUpdate, 60 * 60 * 1000);
   let reloading = false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     if (!reloading && $('#update-bar') && !$('#update-bar').hidden) { reloading = true; location.reload(); }
@@ -101,7 +108,7 @@ function boot() {
   }));
   navigator.storage?.persist?.().catch(() => {});
   iosHint();
-  registerWorker().catch(() => {});
+  registerWorker().catch((err) => console.error('service worker', err));
   startTriggers();
 }
 

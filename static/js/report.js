@@ -59,13 +59,14 @@ function setPoint(lon, lat, accuracy, manual) {
 
 function locate() {
   const status = form.querySelector('#location-status');
-  if (!navigator.geolocation) { status.textContent = T.noGps; showMap(); return; }
+  // The map opens on the worker's tap, never by itself: the page must not jump under a thumb.
+  if (!navigator.geolocation) { status.textContent = T.noGps; return; }
   status.textContent = T.locating;
   navigator.geolocation.getCurrentPosition((pos) => {
     const { longitude, latitude, accuracy } = pos.coords;
     setPoint(longitude, latitude, accuracy, false);
-    if (accuracy > GOOD_ACCURACY) { status.textContent += ` — ${T.poorGps}`; showMap(); }
-  }, () => { status.textContent = T.noGps; showMap(); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+    if (accuracy > GOOD_ACCURACY) status.textContent += ` — ${T.poorGps}`;
+  }, () => { status.textContent = T.noGps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
 }
 
 // A simple map: the worker's grids as SVG; a tap places the point (flagged as manual).
@@ -181,7 +182,6 @@ $('[name=photo_files]').addEventListener('change', (e) => { addPhotos([...e.targ
 form.querySelector('#relocate').addEventListener('click', locate);
 form.querySelector('#pick-on-map').addEventListener('click', showMap);
 form.addEventListener('submit', save);
-form.classList.add('enhanced');
 const fixId = new URLSearchParams(location.search).get('fix');
 if (fixId) loadFix(fixId); else locate();
 renderPhotos();
