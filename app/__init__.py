@@ -77,6 +77,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .media.routes import bp as media_bp
     from .org.routes import bp as org_bp
     from .pwa.routes import bp as pwa_bp
+    from .registry import pull as _registry_pullers  # noqa: F401
+    from .registry.routes import bp as registry_bp
     from .security import install_security
     from .sync.routes import bp as sync_bp
 
@@ -89,6 +91,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(registry_bp)
     app.cli.add_command(demo_cli)
     install_security(app)
     from .errors import install_error_handlers

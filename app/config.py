@@ -36,6 +36,20 @@ def _secret_key(instance_path: Path, production: bool) -> str:
     return key_file.read_text().strip()
 
 
+def _data_key(instance_path: Path, production: bool) -> str:
+    key = os.environ.get("DATA_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("DATA_KEY must be set when GRIDWALK_ENV=production")
+    key_file = instance_path / "data_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the common postgres:// forms and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):
@@ -52,6 +66,8 @@ def load_config(instance_path: str) -> dict:
     return {
         "GRIDWALK_ENV": "production" if production else "development",
         "SECRET_KEY": _secret_key(instance, production),
+        # Encrypts residents' ID numbers and phones at rest; keep it out of database backups.
+        "DATA_KEY": _data_key(instance, production),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Idle lifetime of a signed-in session; the phone keeps its outbox when it runs out.

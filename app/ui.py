@@ -25,18 +25,21 @@ GRID_KIND_LABELS = {"basic": _l("基础网格"), "exclusive": _l("专属网格")
 
 
 def nav_items(user):
-    """(endpoint, label, icon) for the bottom bar / sidebar; at most five on a phone."""
+    """(endpoint, label, icon) for the bottom bar / sidebar; five or six on a phone."""
     if not user.is_authenticated:
         return []
     roles = user.roles
     items = [("home.index", _l("首页"), "home")]
     if roles & REPORTER_ROLES:
         items += [("events.report", _l("随手拍"), "camera"), ("events.my_reports", _l("上报"), "list")]
-    if roles & {"grid_worker", "grid_leader", "part_time", "secretary", "street", "command"}:
-        items.append(("org.grid_list", _l("网格"), "grid"))
+    if roles & {"grid_worker", "grid_leader"}:
+        items.append(("registry.phone_app", _l("登记"), "people"))
+    if "secretary" in roles:
+        items.append(("registry.review_queue", _l("审核"), "log"))
     if roles & {"secretary", "street", "command"}:
-        items.append(("events.event_list", _l("事件"), "list"))
-        items.append(("org.people", _l("人员"), "people"))
+        items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
+    if roles & {"street", "command"}:
+        items.append(("org.grid_list", _l("网格"), "grid"))
     if "admin" in roles:
         items += [
             ("admin.tree", _l("组织"), "grid"),
@@ -44,8 +47,6 @@ def nav_items(user):
             ("admin.categories", _l("类别"), "list"),
             ("admin.audit", _l("日志"), "log"),
         ]
-    if "part_time" in roles and roles <= {"part_time"}:
-        items = [i for i in items if i[0] != "org.grid_list"]  # riders: big buttons, few tabs
     items.append(("home.me", _l("我的"), "me"))
     return items
 
@@ -87,7 +88,10 @@ def offline_pages(user):
         return []
     from .pwa.routes import OFFLINE_PAGES
 
-    return list(OFFLINE_PAGES)
+    pages = list(OFFLINE_PAGES)
+    if user.roles & {"grid_worker", "grid_leader"}:
+        pages.append("/registry/app")  # residents' data: never on a rider's phone
+    return pages
 
 
 def install_template_helpers(app):

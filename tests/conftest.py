@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("DATA_KEY", "test-data-key")
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402

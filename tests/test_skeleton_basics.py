@@ -121,6 +121,9 @@ def test_secure_cookie_in_production(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         load_config(str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(RuntimeError, match="DATA_KEY"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("DATA_KEY", "y" * 40)
     config = load_config(str(tmp_path))
     assert config["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()

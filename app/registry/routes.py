@@ -1,0 +1,302 @@
+"""Registry pages: search and list, detail with history, online create/edit, the review queue,
+reveals, exports, and the phone's offline registry app."""
+import csv
+import io
+import json
+import uuid
+
+from flask import (
+    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..audit import services as audit
+from ..extensions import db
+from ..scope.services import CHANGE, get_or_404, scope_for
+from ..sync.services import Conflict, Forbidden, Rejected
+from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
+from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
+from .pull import pending_for
+from .services import (
+    EDITOR_ROLES, REVIEWER_ROLES, VIEWER_ROLES, create_record, current_values, decide, edit_record,
+    may_reveal, may_review, may_see_tags, reveal, visible_records_clause,
+)
+
+bp = Blueprint("registry", __name__)
+PER_PAGE = 50
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    # Residents' data: riders and departments have no page here at all.
+    if not scope_for(current_user).roles & VIEWER_ROLES:
+        abort(404)
+
+
+def search_query(user, kind=None, q=""):
+    """Records in scope matching a name (or its pinyin / initials), an ID number, a phone
+    number or its last four digits, or an address; prefix matches use the indexes."""
+    from .privacy import keyed_hash, normalise_id
+
+    query = RegistryRecord.query.filter(visible_records_clause(user))
+    if kind:
+        query = query.filter(RegistryRecord.kind == kind)
+    q = (q or "").strip()
+    if q:
+        digits = q.replace(" ", "")
+        if len(digits) == 18 and digits[:17].isdigit():
+            query = query.filter(RegistryRecord.id_hash == keyed_hash(normalise_id(digits)))
+        elif digits.isdigit() and len(digits) == 11:
+            query = query.filter(RegistryRecord.phone_hash == keyed_hash(digits))
+        elif digits.isdigit() and len(digits) == 4:
+            query = query.filter(db.or_(RegistryRecord.phone_tail == digits,
+                                        RegistryRecord.id_masked.endswith(digits)))
+        else:
+            low = q.lower()
+            query = query.filter(db.or_(RegistryRecord.name.startswith(q),
+                                        RegistryRecord.name_pinyin.startswith(low),
+                                        RegistryRecord.name_initials.startswith(low),
+                                        RegistryRecord.address.startswith(q)))
+    return query
+
+
+@bp.route("/registry")
+def records():
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    q = request.args.get("q", "")
+    page = search_query(current_user, kind, q).order_by(RegistryRecord.kind, RegistryRecord.name).paginate(
+        page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False, count=False)
+    can_edit = bool(scope_for(current_user).roles & EDITOR_ROLES)
+    return render_template("registry/list.html", page=page, kind=kind, q=q, kinds=KIND_LABELS,
+                           can_edit=can_edit, can_export=bool(scope_for(current_user).roles & REVIEWER_ROLES))
+
+
+@bp.route("/registry/<record_id>")
+def record_detail(record_id):
+    record = get_or_404(current_user, RegistryRecord, record_id)
+    form = KIND_FORMS[record.kind]()
+    history = RecordRevision.query.filter_by(record_id=record.id).order_by(RecordRevision.version.desc()).all()
+    children = RegistryRecord.query.filter(RegistryRecord.parent_id == record.id,
+                                           RegistryRecord.deleted_at.is_(None)).order_by(RegistryRecord.name).limit(200).all()
+    tags = ([t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
+            if may_see_tags(current_user, record.grid_id) else None)
+    visits = Visit.query.filter_by(record_id=record.id).order_by(Visit.visited_at.desc()).limit(50).all()
+    return render_template("registry/detail.html", record=record, form=form, history=history,
+                           children=children, tags=tags, tag_labels=SENSITIVE_TAGS, visits=visits,
+                           values=current_values(record), kinds=KIND_LABELS,
+                           can_edit=bool(scope_for(current_user).roles & EDITOR_ROLES),
+                           can_reveal=may_reveal(current_user, record),
+                           revealed=request.args.get("revealed"))
+
+
+@bp.post("/registry/<record_id>/reveal/<field>")
+def reveal_page(record_id, field):
+    record = get_or_404(current_user, RegistryRecord, record_id)
+    try:
+        value = reveal(current_user, record, field)
+    except Forbidden:
+        abort(403)
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(field=field, value=value)
+    flash(_("完整号码：%(v)s（本次查看已记录）", v=value or "—"), "info")
+    return redirect(url_for("registry.record_detail", record_id=record.id))
+
+
+def _form_fields(form):
+    return {name: field.data for name, field in form._fields.items()}
+
+
+def _parents(kind):
+    parent_kind = PARENT_KIND.get(kind)
+    if not parent_kind:
+        return []
+    return (RegistryRecord.query.filter(visible_records_clause(current_user),
+                                        RegistryRecord.kind == parent_kind)
+            .order_by(RegistryRecord.name).limit(500).all())
+
+
+@bp.route("/registry/new/<kind>", methods=["GET", "POST"])
+@bp.route("/registry/<record_id>/edit", methods=["GET", "POST"])
+def record_form(kind=None, record_id=None):
+    record = get_or_404(current_user, RegistryRecord, record_id, CHANGE) if record_id else None
+    kind = record.kind if record else kind
+    if kind not in KINDS or not scope_for(current_user).roles & EDITOR_ROLES:
+        abort(404)
+    form_class = KIND_FORMS[kind]
+    if request.method == "POST":
+        form = form_class(formdata=request.form)
+        fields = {k: v for k, v in request.form.to_dict(flat=False).items() if k != "csrf_token"}
+        fields = {k: (v if k == "tags" else v[0]) for k, v in fields.items()}
+        try:
+            if record:
+                base = {k: v for k, v in current_values(record).items()}
+                changed = {k: v for k, v in fields.items()
+                           if k == "tags" or str(base.get(k) if base.get(k) is not None else "") != v}
+                edit_record(current_user, record.id, record.version, changed, base, source="web")
+                target = record.id
+            else:
+                target = str(uuid.uuid4())
+                create_record(current_user, target, kind, fields, source="web")
+            db.session.commit()
+            flash(_("已保存"), "info")
+            return redirect(url_for("registry.record_detail", record_id=target))
+        except Rejected as exc:
+            db.session.rollback()
+            form.validate()
+            for name, messages in exc.errors.items():
+                if name in form._fields:
+                    form._fields[name].errors = list(messages)
+                else:
+                    flash("；".join(messages), "error")
+        except (Forbidden, Conflict):
+            db.session.rollback()
+            abort(403)
+    else:
+        form = form_class(data=current_values(record) if record else None)
+        if record and record.kind == "person" and may_see_tags(current_user, record.grid_id):
+            form.tags.data = [t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
+    return render_template("registry/form.html", form=form, record=record, kind=kind,
+                           kinds=KIND_LABELS, parents=_parents(kind), grids=_my_grids(),
+                           show_tags=kind == "person" and (record is None or may_see_tags(current_user, record.grid_id)))
+
+
+def _my_grids():
+    from ..org.models import Grid
+
+    scope = scope_for(current_user)
+    return Grid.query.filter(scope.grid_clause()).order_by(Grid.code).limit(200).all()
+
+
+@bp.route("/review")
+def review_queue():
+    if not scope_for(current_user).roles & REVIEWER_ROLES:
+        abort(403)
+    page = pending_for(current_user).paginate(page=request.args.get("page", 1, type=int),
+                                               per_page=50, error_out=False)
+    return render_template("registry/review.html", page=page, kinds=KIND_LABELS)
+
+
+@bp.post("/review/decide")
+def review_decide():
+    if not scope_for(current_user).roles & REVIEWER_ROLES:
+        abort(403)
+    action = request.form.get("action")
+    if action not in ("approve", "reject", "return"):
+        abort(400)
+    ids = request.form.getlist("submission")
+    comment = request.form.get("comment", "")
+    done, problems = 0, []
+    for submission_id in ids:
+        submission = db.session.get(Submission, submission_id)
+        if submission is None or not may_review(current_user, submission):
+            problems.append(_("找不到这条待审记录"))
+            continue
+        prefix = f"choice-{submission_id}:"
+        choices = {k[len(prefix):]: v for k, v in request.form.items() if k.startswith(prefix)}
+        try:
+            decide(current_user, submission, action, comment, choices)
+            db.session.commit()
+            done += 1
+        except Rejected as exc:
+            db.session.rollback()
+            problems.append(f"{submission.record.name}：" + "；".join(sum(exc.errors.values(), [])))
+    if done:
+        flash(_("已处理 %(n)d 条", n=done), "info")
+    for p in problems:
+        flash(p, "error")
+    return redirect(url_for("registry.review_queue"))
+
+
+EXPORT_COLUMNS = ["kind", "name", "grid", "address", "id_number", "phone", "fields", "version",
+                  "review_state", "updated_at"]
+
+
+def _export_rows(kind, unmask):
+    from .privacy import decrypt
+
+    query = search_query(current_user, kind).order_by(RegistryRecord.kind, RegistryRecord.name)
+    for r in query.yield_per(1000):
+        yield [r.kind, r.name, r.grid.name, r.address,
+               decrypt(r.id_cipher) if unmask and r.id_cipher else r.id_masked,
+               decrypt(r.phone_cipher) if unmask and r.phone_cipher else r.phone_masked,
+               json.dumps(r.data or {}, ensure_ascii=False), r.version, r.review_state,
+               r.updated_at.isoformat()]
+
+
+@bp.get("/registry/export.<fmt>")
+def export(fmt):
+    scope = scope_for(current_user)
+    if not scope.roles & REVIEWER_ROLES or fmt not in ("csv", "xlsx"):
+        abort(403 if fmt in ("csv", "xlsx") else 404)
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    unmask = request.args.get("unmask") == "1"
+    audit.record("registry.export", object_type="registry_record",
+                 detail={"format": fmt, "kind": kind, "unmasked": unmask})
+    db.session.commit()
+    filename = f"registry-{kind or 'all'}{'-unmasked' if unmask else ''}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(_export_rows(kind, unmask))
+        body, mimetype = "\ufeff" + out.getvalue(), "text/csv; charset=utf-8"
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("registry")
+        ws.append(EXPORT_COLUMNS)
+        for row in _export_rows(kind, unmask):
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        body = buf.getvalue()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/registry/objects.geojson")
+def objects_geojson():
+    if not scope_for(current_user).roles & REVIEWER_ROLES:
+        abort(403)
+    features = []
+    for r in search_query(current_user, "object").filter(RegistryRecord.lon.isnot(None)):
+        features.append({"type": "Feature", "id": r.id,
+                         "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
+                         "properties": {"code": r.name, "grid": r.grid.name, **(r.data or {})}})
+    audit.record("registry.export", object_type="registry_record", detail={"format": "geojson"})
+    db.session.commit()
+    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    mimetype="application/geo+json",
+                    headers={"Content-Disposition": "attachment; filename=objects.geojson"})
+
+
+@bp.get("/registry/app")
+def phone_app():
+    """The phone's registry: search, view, create and edit, all from IndexedDB, offline."""
+    if not scope_for(current_user).roles & EDITOR_ROLES:
+        abort(404)
+    schema = {kind: [{"name": name, "label": str(field.label.text), "type": field.type,
+                      "required": bool(field.flags.required),
+                      "choices": [[str(v), str(label)] for v, label in getattr(field, "choices", None) or []]}
+                     for name, field in form_class()._fields.items()
+                     if name != "grid_id"]
+              for kind, form_class in KIND_FORMS.items()}
+    versions = {kind: f.FORM_VERSION for kind, f in KIND_FORMS.items()}
+    grids = [{"id": g.id, "name": g.name} for g in _my_grids()]
+    return render_template("registry/app.html", schema=schema, versions=versions, grids=grids,
+                           kinds={k: str(v) for k, v in KIND_LABELS.items()}, parent_kind=PARENT_KIND)
+
+
+@bp.get("/api/v1/registry/<record_id>")
+def record_api(record_id):
+    from .pull import record_json
+
+    record = get_or_404(current_user, RegistryRecord, record_id)
+    tags = ([t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
+            if may_see_tags(current_user, record.grid_id) else None)
+    return jsonify(record_json(record, current_user, tags))
