@@ -88,6 +88,7 @@ class Submission(db.Model):
     applied_version = db.Column(db.Integer)
     changes = db.Column(db.JSON, nullable=False)  # field → [old, new], as applied
     conflicts = db.Column(db.JSON, nullable=False, default=dict)  # field → {"server": v, "phone": v}
+    has_conflicts = db.Column(db.Boolean, nullable=False, default=False)
     state = db.Column(db.String(12), nullable=False, default="pending", index=True)
     comment = db.Column(db.Text)
     decided_by = db.Column(db.Integer, db.ForeignKey("user.id"))

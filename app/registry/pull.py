@@ -69,7 +69,7 @@ def pending_for(user):
     scope = scope_for(user)
     return (Submission.query.filter(Submission.state == "pending",
                                     scope.grid_clause(Submission.grid_id))
-            .order_by(Submission.created_at.desc()))
+            .order_by(Submission.has_conflicts.desc(), Submission.created_at.desc()))
 
 
 __all__ = ["record_json", "pending_for", "or_"]

@@ -50,9 +50,9 @@ def search_query(user, kind=None, q=""):
             query = query.filter(RegistryRecord.id_hash == keyed_hash(normalise_id(digits)))
         elif digits.isdigit() and len(digits) == 11:
             query = query.filter(RegistryRecord.phone_hash == keyed_hash(digits))
-        elif digits.isdigit() and len(digits) == 4:
+        elif len(digits) == 4 and digits[:3].isdigit() and (digits[3].isdigit() or digits[3] in "xX"):
             query = query.filter(db.or_(RegistryRecord.phone_tail == digits,
-                                        RegistryRecord.id_masked.endswith(digits)))
+                                        RegistryRecord.id_masked.endswith(digits.upper())))
         else:
             low = q.lower()
             query = query.filter(db.or_(RegistryRecord.name.startswith(q),

@@ -308,7 +308,7 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
     submission = Submission(id=submission_id or str(uuid.uuid4()), record_id=record.id,
                             grid_id=record.grid_id, op="edit", author_id=user.id,
                             base_version=base_version, applied_version=record.version,
-                            changes=applied, conflicts=conflicts)
+                            changes=applied, conflicts=conflicts, has_conflicts=bool(conflicts))
     db.session.add(submission)
     return record, submission
 

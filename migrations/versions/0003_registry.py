@@ -1,8 +1,8 @@
 """registry
 
-Revision ID: 243adc0af50b
+Revision ID: c30e6e3b389c
 Revises: 0002
-Create Date: 2026-11-28 03:07:22.461121
+Create Date: 2026-11-28 03:08:49.925097
 
 """
 from alembic import op
@@ -99,6 +99,7 @@ def upgrade():
     sa.Column('applied_version', sa.Integer(), nullable=True),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.Column('conflicts', sa.JSON(), nullable=False),
+    sa.Column('has_conflicts', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('decided_by', sa.Integer(), nullable=True),

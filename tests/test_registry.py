@@ -1,0 +1,292 @@
+"""The registry: versioned records, merges and conflicts, review, privacy, exports."""
+import csv
+import io
+import uuid
+
+import pytest
+from openpyxl import load_workbook
+
+from app.audit.models import AuditLog
+from app.extensions import db
+from app.registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit
+from tests.conftest import csrf_from
+
+VALID_ID = "11010519491231002X"  # GB 11643 sample number (checksum X)
+OTHER_ID = "110105194912310037"
+
+
+class Phone:
+    def __init__(self, client):
+        self.client = client
+        self.user_id = client.get("/api/v1/me").get_json()["id"]
+        self.token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+
+    def push(self, kind, record_id, data, base_version=None, form_version=None):
+        mutation = {"id": str(uuid.uuid4()), "kind": kind, "record_id": record_id,
+                    "author_id": self.user_id, "created_at": "2026-11-27T08:00:00Z",
+                    "base_version": base_version, "form_version": form_version, "data": data}
+        response = self.client.post("/api/v1/sync/push", json={"mutations": [mutation]},
+                                    headers={"X-CSRFToken": self.token})
+        return response.get_json()["results"][0]
+
+    def create(self, kind, fields, form_version=None):
+        record_id = str(uuid.uuid4())
+        return record_id, self.push("registry.create", record_id, {"kind": kind, "fields": fields},
+                                    form_version=form_version)
+
+    def edit(self, record_id, base_version, fields, base):
+        return self.push("registry.edit", record_id, {"fields": fields, "base": base},
+                         base_version=base_version)
+
+
+@pytest.fixture
+def worker(demo, login):
+    return Phone(login("worker"))
+
+
+def make_household(phone):
+    building, answer = phone.create("building", {"name": "芙蓉街12号院1号楼", "address": "芙蓉街12号"})
+    assert answer["status"] == "applied", answer
+    room, answer = phone.create("room", {"parent_id": building, "name": "1单元301", "use": "rented"})
+    assert answer["status"] == "applied", answer
+    person, answer = phone.create("person", {
+        "name": "张三", "id_number": VALID_ID, "phone": "13812345678", "population_type": "floating",
+        "parent_id": room, "tags": ["elderly_alone"]})
+    assert answer["status"] == "applied", answer
+    return building, room, person
+
+
+def test_create_links_and_encrypts(worker):
+    building, room, person = make_household(worker)
+    record = db.session.get(RegistryRecord, person)
+    assert record.grid.code == "LX-QCL-FRJ-01" and record.parent_id == room
+    assert db.session.get(RegistryRecord, room).parent_id == building
+    assert record.id_masked == "1101**********002X" and record.phone_masked == "138****5678"
+    assert record.data["birth_date"] == "1949-12-31" and record.data["sex"] == "female"
+    assert record.name_pinyin == "zhangsan" and record.name_initials == "zs"
+    # Encryption at rest: the raw row holds no plain number.
+    row = db.session.execute(db.text(
+        "SELECT id_cipher, id_hash, phone_cipher, data FROM registry_record WHERE id = :id"),
+        {"id": person}).one()
+    raw = " ".join(str(v) for v in row)
+    assert VALID_ID not in raw and "13812345678" not in raw and "12345678" not in raw
+    assert row.id_cipher.startswith("gAAAA")  # a Fernet token
+    # The history shows masked values only.
+    history = RecordRevision.query.filter_by(record_id=person).one()
+    assert history.changes["id_number"] == [None, "1101**********002X"]
+    assert Submission.query.filter_by(record_id=person, state="pending").count() == 1
+    assert PersonTag.query.filter_by(record_id=person).one().tag == "elderly_alone"
+
+
+def test_invalid_id_and_duplicates_are_rejected(worker):
+    _, answer = worker.create("person", {"name": "李四", "id_number": "110105194912310021",
+                                         "population_type": "registered"})
+    assert answer["status"] == "rejected" and "校验位" in answer["errors"]["id_number"][0]
+    make_household(worker)
+    _, answer = worker.create("person", {"name": "张三", "id_number": VALID_ID.lower(),
+                                         "population_type": "registered"})
+    assert answer["status"] == "rejected" and "已登记" in answer["errors"]["id_number"][0]
+
+
+def test_older_form_version_is_still_accepted(worker):
+    # Version 1 of the person form had no population type; such queued records still go in.
+    record_id, answer = worker.create("person", {"name": "王五"}, form_version=1)
+    assert answer["status"] == "applied"
+    assert db.session.get(RegistryRecord, record_id).data["population_type"] == "registered"
+    _, answer = worker.create("person", {"name": "王六"}, form_version=2)
+    assert answer["status"] == "rejected" and "population_type" in answer["errors"]
+
+
+def test_disjoint_edits_merge_and_same_field_edits_conflict(worker, login):
+    _, room, person = make_household(worker)
+    leader = Phone(login("leader"))
+    # Both phones start from version 1.
+    a = worker.edit(person, 1, {"address": "芙蓉街12号1单元301"}, {"address": None})
+    b = leader.edit(person, 1, {"work_unit": "泉城广场管理处"}, {"work_unit": None})
+    assert a["status"] == b["status"] == "applied" and b["conflicts"] == []
+    record = db.session.get(RegistryRecord, person)
+    db.session.refresh(record)
+    assert record.address == "芙蓉街12号1单元301" and record.data["work_unit"] == "泉城广场管理处"
+    assert record.version == 3
+    # Same field, different values, from the same base: no silent overwrite.
+    c = worker.edit(person, 3, {"phone": "13900000001"}, {"phone": "138****5678"})
+    d = leader.edit(person, 3, {"phone": "13700000002"}, {"phone": "138****5678"})
+    assert c["conflicts"] == [] and d["conflicts"] == ["phone"]
+    db.session.refresh(record)
+    assert record.phone_masked == "139****0001"
+    conflict = Submission.query.filter_by(record_id=person, op="edit", has_conflicts=True).one()
+    assert conflict.conflicts["phone"]["server"] == "139****0001"
+    assert conflict.conflicts["phone"]["phone"] == "137****0002"
+
+
+def test_secretary_resolves_conflict_approves_in_bulk_and_returns(worker, login):
+    _, _, person = make_household(worker)
+    leader = Phone(login("leader"))
+    worker.edit(person, 1, {"work_unit": "甲公司"}, {"work_unit": None})
+    leader.edit(person, 1, {"work_unit": "乙公司"}, {"work_unit": None})
+    secretary = login("secretary")
+    page = secretary.get("/review").get_data(as_text=True)
+    assert "张三" in page and "甲公司" in page and "乙公司" in page and "冲突" in page
+    token = csrf_from(page)
+    conflict = Submission.query.filter_by(has_conflicts=True).one()
+    # Approving a conflict without choosing is refused, and changes nothing.
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "approve",
+                                           "submission": conflict.id})
+    assert db.session.get(Submission, conflict.id).state == "pending"
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "approve",
+                                           "submission": conflict.id,
+                                           f"choice-{conflict.id}:work_unit": "phone"})
+    record = db.session.get(RegistryRecord, person)
+    db.session.refresh(record)
+    assert record.data["work_unit"] == "乙公司"
+    # Bulk approval of everything else that waits.
+    waiting = [s.id for s in Submission.query.filter_by(state="pending")]
+    assert len(waiting) >= 3
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "approve",
+                                           "submission": waiting})
+    assert Submission.query.filter_by(state="pending").count() == 0
+    assert AuditLog.query.filter_by(action="registry.approve").count() == len(waiting) + 1
+    # Return with a comment: the worker's phone pulls it as "needs fixing".
+    worker.edit(person, record.version, {"notes": "待核实"}, {"notes": None})
+    pending = Submission.query.filter_by(state="pending").one()
+    response = secretary.post("/review/decide", data={"csrf_token": token, "action": "return",
+                                                      "submission": pending.id})
+    assert db.session.get(Submission, pending.id).state == "pending"  # a comment is required
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "return",
+                                           "submission": pending.id, "comment": "请补充工作单位电话"})
+    assert response.status_code == 302
+    pulled = worker.client.get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
+    mine = next(c for c in pulled if c["type"] == "record" and c["id"] == person)
+    assert mine["data"]["review"] == {"state": "returned", "comment": "请补充工作单位电话"}
+
+
+def test_rejecting_a_create_removes_the_record(worker, login):
+    record_id, _ = worker.create("site", {"name": "老王烧烤", "site_type": "catering",
+                                          "address": "芙蓉街20号"})
+    secretary = login("secretary")
+    token = csrf_from(secretary.get("/review").get_data(as_text=True))
+    submission = Submission.query.filter_by(record_id=record_id).one()
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "reject",
+                                           "submission": submission.id, "comment": "重复"})
+    assert secretary.get(f"/registry/{record_id}").status_code == 404
+    changes = worker.client.get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
+    assert {"type": "record", "id": record_id, "op": "delete"} in changes
+
+
+def test_reveal_is_limited_and_audited(worker, login):
+    _, _, person = make_household(worker)
+    assert worker.client.post(f"/registry/{person}/reveal/id_number",
+                              headers={"Accept": "application/json"}).status_code in (400, 403)
+    secretary = login("secretary")
+    detail = secretary.get(f"/registry/{person}").get_data(as_text=True)
+    assert "1101**********002X" in detail and VALID_ID not in detail
+    response = secretary.post(f"/registry/{person}/reveal/id_number",
+                              data={"csrf_token": csrf_from(detail)},
+                              headers={"Accept": "application/json"})
+    assert response.get_json()["value"] == VALID_ID
+    row = AuditLog.query.filter_by(action="registry.reveal").one()
+    assert row.actor_name == "secretary" and row.object_id == person
+    assert row.detail == {"field": "id_number"}
+
+
+def test_sensitive_tags_only_for_grid_staff(worker, login):
+    _, _, person = make_household(worker)
+    assert "独居老人" in login("secretary").get(f"/registry/{person}").get_data(as_text=True)
+    assert "独居老人" in login("leader").get(f"/registry/{person}").get_data(as_text=True)
+    street_page = login("street").get(f"/registry/{person}").get_data(as_text=True)
+    assert "张三" in street_page and "独居老人" not in street_page
+    pulled = login("command").get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
+    record = next(c for c in pulled if c["id"] == person)
+    assert "tags" not in record["data"]
+
+
+RIDER_URLS = ["/registry", "/registry/{id}", "/registry/{id}/edit", "/registry/new/person",
+              "/registry/app", "/review", "/registry/export.csv", "/registry/export.xlsx",
+              "/registry/objects.geojson", "/api/v1/registry/{id}"]
+
+
+@pytest.mark.parametrize("username", ["rider", "dept"])
+def test_riders_and_departments_see_no_resident_data(worker, login, username):
+    _, _, person = make_household(worker)
+    client = login(username)
+    for url in RIDER_URLS:
+        response = client.get(url.format(id=person))
+        assert response.status_code == 404, (url, response.status_code)
+        assert "张三" not in response.get_data(as_text=True)
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    assert client.post(f"/registry/{person}/reveal/id_number",
+                       headers={"X-CSRFToken": token}).status_code in (400, 404)
+    pulled = client.get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
+    assert not [c for c in pulled if c["type"] in ("record", "visit")]
+    rider = Phone(client)
+    _, answer = rider.create("person", {"name": "某人", "population_type": "registered"})
+    assert answer["status"] == "forbidden"
+    assert rider.push("registry.visit", str(uuid.uuid4()),
+                      {"target_id": person, "note": "x"})["status"] == "forbidden"
+
+
+def test_scope_of_records_across_grids(worker, login):
+    _, _, person = make_household(worker)
+    assert login("w-qcl-frj-02").get(f"/registry/{person}").status_code == 404
+    assert login("s-qcl-acs").get(f"/registry/{person}").status_code == 404
+    other = Phone(login("w-qcl-frj-02"))
+    answer = other.edit(person, 1, {"name": "改名"}, {"name": "张三"})
+    assert answer["status"] == "rejected" and answer["code"] == "not_found"
+    assert db.session.get(RegistryRecord, person).name == "张三"
+    # Street sees but cannot change.
+    street = Phone(login("street"))
+    assert street.client.get(f"/registry/{person}").status_code == 200
+    assert street.client.get(f"/registry/{person}/edit").status_code == 403
+    assert street.edit(person, 1, {"name": "改名"}, {"name": "张三"})["status"] == "forbidden"
+
+
+def test_visits_are_logged(worker):
+    _, _, person = make_household(worker)
+    visit_id = str(uuid.uuid4())
+    answer = worker.push("registry.visit", visit_id, {"target_id": person, "note": "上门走访，身体健康"})
+    assert answer["status"] == "applied"
+    # Another mutation claiming the same visit id is a conflict, never a second visit.
+    again = worker.push("registry.visit", visit_id, {"target_id": person, "note": "上门走访，身体健康"})
+    assert again["status"] == "conflict"
+    empty = worker.push("registry.visit", str(uuid.uuid4()), {"target_id": person, "note": " "})
+    assert empty["status"] == "rejected" and "note" in empty["errors"]
+    assert Visit.query.filter_by(record_id=person).count() == 1
+    page = login_secretary_detail(worker, person)
+    assert "上门走访，身体健康" in page
+
+
+def login_secretary_detail(worker, person):
+    from tests.conftest import sign_in
+
+    client = worker.client.application.test_client()
+    sign_in(client, "secretary")
+    return client.get(f"/registry/{person}").get_data(as_text=True)
+
+
+def test_search_by_name_pinyin_id_phone(worker, login):
+    make_household(worker)
+    secretary = login("secretary")
+    for q in ("张", "zs", "zhang", VALID_ID, "13812345678", "5678", "002X"[-4:]):
+        page = secretary.get(f"/registry?q={q}&kind=person").get_data(as_text=True)
+        assert "张三" in page, q
+    assert "张三" not in secretary.get("/registry?q=li&kind=person").get_data(as_text=True)
+
+
+def test_exports_masked_by_default_unmasked_audited(worker, login):
+    make_household(worker)
+    worker.create("object", {"name": "JG-0001", "object_type": "manhole", "condition": "damaged",
+                             "lon": 117.0095, "lat": 36.6625})
+    secretary = login("secretary")
+    masked = secretary.get("/registry/export.csv?kind=person").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(masked.lstrip("\ufeff"))))
+    assert rows[1][1] == "张三" and rows[1][4] == "1101**********002X" and VALID_ID not in masked
+    full = secretary.get("/registry/export.xlsx?kind=person&unmask=1")
+    sheet = load_workbook(io.BytesIO(full.data)).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[1][4] == VALID_ID and values[1][5] == "13812345678"
+    exports = AuditLog.query.filter_by(action="registry.export").all()
+    assert [e.detail["unmasked"] for e in exports] == [False, True]
+    geo = secretary.get("/registry/objects.geojson").get_json()
+    assert geo["features"][0]["geometry"]["coordinates"] == [117.0095, 36.6625]
+    # Workers cannot export.
+    assert worker.client.get("/registry/export.csv").status_code == 403
