@@ -117,6 +117,14 @@ def test_disjoint_edits_merge_and_same_field_edits_conflict(worker, login):
     conflict = Submission.query.filter_by(record_id=person, op="edit", has_conflicts=True).one()
     assert conflict.conflicts["phone"]["server"] == "139****0001"
     assert conflict.conflicts["phone"]["phone"] == "137****0002"
+    assert "13700000002" not in str(conflict.conflicts)  # the phone's number is kept encrypted
+    secretary = login("secretary")
+    token = csrf_from(secretary.get("/review").get_data(as_text=True))
+    secretary.post("/review/decide", data={"csrf_token": token, "action": "approve",
+                                           "submission": conflict.id,
+                                           f"choice-{conflict.id}:phone": "phone"})
+    db.session.refresh(record)
+    assert record.phone_masked == "137****0002" and record.phone_tail == "0002"
 
 
 def test_secretary_resolves_conflict_approves_in_bulk_and_returns(worker, login):

@@ -285,8 +285,11 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
             continue  # already so
         phone_saw = _clean(base.get(field)) if field in base else server
         if record.version != base_version and phone_saw != server:
-            conflicts[field] = {"server": server, "phone": new_shown,
-                                "phone_value": new if field not in SECRETS else None}
+            conflicts[field] = {"server": server, "phone": new_shown}
+            if field in SECRETS:  # kept encrypted until the secretary decides
+                conflicts[field]["phone_cipher"] = privacy.encrypt(new)
+            else:
+                conflicts[field]["phone_value"] = new
             continue
         applied[field] = [server, _set(record, field, new)]
     if record.kind == "person" and "id_number" in applied and getattr(form, "birth_date", None):
@@ -337,9 +340,8 @@ def decide(user, submission, action, comment=None, choices=None):
         for field, choice in choices.items():
             conflict = submission.conflicts.get(field)
             if conflict and choice == "phone":
-                value = conflict.get("phone_value", conflict["phone"])
-                if value is None and field in SECRETS:
-                    continue  # a secret the server never kept in plain text: keep the server's
+                value = (privacy.decrypt(conflict.get("phone_cipher")) if field in SECRETS
+                         else conflict.get("phone_value"))
                 resolved[field] = [current_values(record).get(field), _set(record, field, value)]
         if resolved:
             record.version += 1

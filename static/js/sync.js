@@ -93,7 +93,8 @@ async function pushOutbox(userId) {
       const item = batch.find((m) => m.id === result.id);
       if (!item) continue;
       if (result.status === 'applied' || result.status === 'duplicate') {
-        await store.settle(item, sentRecord(item, result));
+        // Reports show as sent at once; registry records come back with the pull that follows.
+        await store.settle(item, item.kind === 'event.report' ? sentRecord(item, result) : null);
       } else if (result.status === 'rejected' && result.code === 'media_missing') {
         for (const p of item.data.photos || []) await store.markUploaded(p, false);
         await store.updateItem(item.id, { state: 'pending' });

@@ -1,0 +1,104 @@
+"""The registry on two phones, offline: a create, an edit, and a conflicting edit of the same
+field, through to the secretary's resolution on a laptop."""
+import json
+import sqlite3
+
+from playwright.sync_api import expect
+
+from tests.pwa import PHONE, cut_network, restore_network, sign_in, wait_for_outbox, wait_until_offline_ready
+
+
+def open_phone(browser, live_server, username):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, username)
+    wait_until_offline_ready(page)
+    return context, page
+
+
+def sync(page):
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+
+
+def record_row(live_server, name):
+    with sqlite3.connect(live_server.db_path) as conn:
+        return conn.execute("SELECT id, version, address, data, review_state, id_cipher "
+                            "FROM registry_record WHERE name = ?", (name,)).fetchone()
+
+
+def test_offline_create_edit_and_conflict_resolved_by_the_secretary(browser, live_server):
+    worker_ctx, worker = open_phone(browser, live_server, "worker")
+    leader_ctx, leader = open_phone(browser, live_server, "leader")
+
+    # 1. The worker registers a resident with no network.
+    cut_network(worker_ctx)
+    worker.goto(live_server.url + "/registry/app")
+    worker.get_by_role("link", name="新建实有人口").click()
+    worker.locator("#f-name").fill("赵大爷")
+    worker.get_by_label("公民身份号码").fill("11010519491231002X")
+    worker.get_by_label("人口类型").select_option("registered")
+    worker.locator("#f-address").fill("芙蓉街12号")
+    worker.get_by_label("独居老人").check()
+    worker.get_by_role("button", name="保存").click()
+    row = worker.locator("[data-list] li").filter(has_text="赵大爷")
+    expect(row.get_by_text("等待发送")).to_be_visible()
+    assert record_row(live_server, "赵大爷") is None
+    restore_network(worker_ctx)
+    sync(worker)
+    record_id, version, *_ = record_row(live_server, "赵大爷")
+    assert version == 1
+
+    # 2. Both phones hold version 1; both go offline and edit.
+    leader.goto(live_server.url + "/registry/app")
+    sync(leader)
+    expect(leader.locator("[data-list] li").filter(has_text="赵大爷")).to_be_visible()
+    cut_network(worker_ctx)
+    cut_network(leader_ctx)
+    for page, address, extra in ((worker, "芙蓉街12号1单元101", None), (leader, "芙蓉街14号", "泉城广场管理处")):
+        page.goto(f"{live_server.url}/registry/app#edit/{record_id}")
+        page.locator("#f-address").fill(address)
+        if extra:
+            page.get_by_label("工作单位").fill(extra)
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator("[data-list] li").filter(has_text="赵大爷").get_by_text("等待发送")).to_be_visible()
+
+    # 3. The worker's edit lands first; the leader's address clashes, its work unit merges.
+    restore_network(worker_ctx)
+    sync(worker)
+    restore_network(leader_ctx)
+    sync(leader)
+    _, version, address, data, review, id_cipher = record_row(live_server, "赵大爷")
+    assert address == "芙蓉街12号1单元101" and version == 3
+    assert json.loads(data)["work_unit"] == "泉城广场管理处"
+    assert review == "pending" and "11010519491231002X" not in (id_cipher or "")
+
+    # 4. The secretary sees both values and keeps the leader's.
+    office = browser.new_context(viewport={"width": 1280, "height": 800})
+    secretary = office.new_page()
+    sign_in(secretary, live_server.url, "secretary")
+    secretary.goto(live_server.url + "/review")
+    conflict = secretary.locator("fieldset.conflict")
+    expect(conflict).to_contain_text("芙蓉街12号1单元101")
+    expect(conflict).to_contain_text("芙蓉街14号")
+    conflict.get_by_label("这次提交的值").check()
+    conflict.locator("xpath=ancestor::li").get_by_role("checkbox").first.check()
+    secretary.get_by_role("button", name="通过所选").click()
+    expect(secretary.locator(".flash-info")).to_contain_text("已处理 1 条")
+    assert record_row(live_server, "赵大爷")[2] == "芙蓉街14号"
+    # Then approves the rest of the day's work in one go.
+    for box in secretary.locator("ul.review input[type=checkbox]").all():
+        box.check()
+    secretary.get_by_role("button", name="通过所选").click()
+    expect(secretary.get_by_text("没有待审核的采集。")).to_be_visible()
+    assert record_row(live_server, "赵大爷")[4] == "approved"
+    office.close()
+
+    # 5. The worker's phone shows the resolved value after its next sync.
+    worker.goto(f"{live_server.url}/registry/app#show/{record_id}")
+    worker.get_by_role("button", name="立即同步").click()
+    expect(worker.locator("[data-show]")).to_contain_text("芙蓉街14号", timeout=15000)
+    expect(worker.locator("[data-show]")).to_contain_text("已审核")
+    expect(worker.locator("[data-show]")).to_contain_text("独居老人")
+    worker_ctx.close()
+    leader_ctx.close()
