@@ -5,9 +5,9 @@ from .events import scope as _event_scope  # noqa: F401  (registers the event sc
 from .events.models import Event, EventCategory, EventPhoto  # noqa: F401
 from .media.models import Media  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401
-from .scope.services import register_user_rule
-from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit  # noqa: F401
-from .sync.models import ChangeLog, Mutation  # noqa: F401
 from .registry import services as _registry_services  # noqa: F401,E402  (scope rule, sync handlers)
+from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit  # noqa: F401
+from .scope.services import register_user_rule
+from .sync.models import ChangeLog, Mutation  # noqa: F401
 
 register_user_rule()

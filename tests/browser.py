@@ -34,7 +34,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = workdir / "live.db"
         self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.db_path}",
-                    "SECRET_KEY": "live-test-secret", "DATA_KEY": "live-test-data-key", "FLASK_APP": "wsgi.py",
+                    "SECRET_KEY": "live-test-secret", "DATA_KEY": "live-test-data-key",
+                    "FLASK_APP": "wsgi.py",
                     "MEDIA_ROOT": str(workdir / "media"),
                     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **(extra_env or {})}
         self.log = open(workdir / "gunicorn.log", "w")

@@ -48,20 +48,24 @@ def test_offline_create_edit_and_conflict_resolved_by_the_secretary(browser, liv
     sync(worker)
     record_id, version, *_ = record_row(live_server, "赵大爷")
     assert version == 1
+    # The pull after the push brings the server's copy back: now awaiting review.
+    expect(row.get_by_text("待审核")).to_be_visible(timeout=15000)
 
     # 2. Both phones hold version 1; both go offline and edit.
     leader.goto(live_server.url + "/registry/app")
-    sync(leader)
-    expect(leader.locator("[data-list] li").filter(has_text="赵大爷")).to_be_visible()
+    leader.get_by_role("button", name="立即同步").click()
+    expect(leader.locator("[data-list] li").filter(has_text="赵大爷")).to_be_visible(timeout=15000)
     cut_network(worker_ctx)
     cut_network(leader_ctx)
-    for page, address, extra in ((worker, "芙蓉街12号1单元101", None), (leader, "芙蓉街14号", "泉城广场管理处")):
+    edits = ((worker, "芙蓉街12号1单元101", None), (leader, "芙蓉街14号", "泉城广场管理处"))
+    for page, address, extra in edits:
         page.goto(f"{live_server.url}/registry/app#edit/{record_id}")
         page.locator("#f-address").fill(address)
         if extra:
             page.get_by_label("工作单位").fill(extra)
         page.get_by_role("button", name="保存").click()
-        expect(page.locator("[data-list] li").filter(has_text="赵大爷").get_by_text("等待发送")).to_be_visible()
+        row = page.locator("[data-list] li").filter(has_text="赵大爷")
+        expect(row.get_by_text("等待发送")).to_be_visible()
 
     # 3. The worker's edit lands first; the leader's address clashes, its work unit merges.
     restore_network(worker_ctx)

@@ -286,15 +286,31 @@ def test_exports_masked_by_default_unmasked_audited(worker, login):
                              "lon": 117.0095, "lat": 36.6625})
     secretary = login("secretary")
     masked = secretary.get("/registry/export.csv?kind=person").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(masked.lstrip("\ufeff"))))
-    assert rows[1][1] == "张三" and rows[1][4] == "1101**********002X" and VALID_ID not in masked
+    rows = {r[1]: r for r in csv.reader(io.StringIO(masked.lstrip("\ufeff")))}
+    assert rows["张三"][4] == "1101**********002X" and VALID_ID not in masked
+    assert len(rows) == 1 + 1 + 5  # header, 张三 and the demo's five residents
     full = secretary.get("/registry/export.xlsx?kind=person&unmask=1")
     sheet = load_workbook(io.BytesIO(full.data)).active
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[1][4] == VALID_ID and values[1][5] == "13812345678"
+    values = {r[1]: r for r in sheet.iter_rows(values_only=True)}
+    assert values["张三"][4] == VALID_ID and values["张三"][5] == "13812345678"
     exports = AuditLog.query.filter_by(action="registry.export").all()
     assert [e.detail["unmasked"] for e in exports] == [False, True]
     geo = secretary.get("/registry/objects.geojson").get_json()
-    assert geo["features"][0]["geometry"]["coordinates"] == [117.0095, 36.6625]
+    codes = {f["properties"]["code"]: f["geometry"]["coordinates"] for f in geo["features"]}
+    assert codes["JG-0001"] == [117.0095, 36.6625]
     # Workers cannot export.
     assert worker.client.get("/registry/export.csv").status_code == 403
+
+
+def test_id_numbers_of_elderly_residents_are_accepted():
+    """Real numbers carry the region code at issue, which may postdate the holder's birth."""
+    from app.registry.privacy import check_id_number
+
+    number, birth, sex = check_id_number("37010219440305002X")
+    assert birth.isoformat() == "1944-03-05" and sex == "female"
+    for bad in ("370102194403050021", "37010219440399002X", "3701021944030500", "ABCDEFGHIJKLMNOPQR"):
+        try:
+            check_id_number(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)

@@ -145,6 +145,10 @@ def load_demo():
             _user(f"s-{code.lower().replace('lx-', '')}", person_name(rng) + "书记",
                   password_hash, [("secretary", community)])
     _user("street-dmh", "大明湖街道网格中心", password_hash, [("street", streets["LX-DMH"])])
+    db.session.flush()
+    from .registry import load_demo_registry
+
+    load_demo_registry(User.query.filter_by(username="worker").one(), frj1)
     db.session.commit()
     return [(u, r, w) for u, r, w, _d, _a in sign_ins]
 

@@ -50,8 +50,17 @@ def _secretary_home():
     scope = scope_for(current_user)
     grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
     staff = _staff_counts(scope)
+    from ..events.models import Event
+    from ..registry.pull import pending_for
+
+    waiting = {
+        "review": pending_for(current_user).count(),
+        "conflicts": pending_for(current_user).filter_by(has_conflicts=True).count(),
+        "reports": Event.query.filter(scope.grid_clause(Event.grid_id), Event.state == "reported",
+                                      Event.deleted_at.is_(None)).count(),
+    }
     return render_template("home/secretary.html", communities=communities, grids=grids,
-                           staff=staff)
+                           staff=staff, waiting=waiting)
 
 
 def _staff_counts(scope):

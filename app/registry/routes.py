@@ -6,7 +6,15 @@ import json
 import uuid
 
 from flask import (
-    Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -19,8 +27,18 @@ from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 from .pull import pending_for
 from .services import (
-    EDITOR_ROLES, REVIEWER_ROLES, VIEWER_ROLES, create_record, current_values, decide, edit_record,
-    may_reveal, may_review, may_see_tags, reveal, visible_records_clause,
+    EDITOR_ROLES,
+    REVIEWER_ROLES,
+    VIEWER_ROLES,
+    create_record,
+    current_values,
+    decide,
+    edit_record,
+    may_reveal,
+    may_review,
+    may_see_tags,
+    reveal,
+    visible_records_clause,
 )
 
 bp = Blueprint("registry", __name__)
@@ -77,9 +95,11 @@ def records():
 def record_detail(record_id):
     record = get_or_404(current_user, RegistryRecord, record_id)
     form = KIND_FORMS[record.kind]()
-    history = RecordRevision.query.filter_by(record_id=record.id).order_by(RecordRevision.version.desc()).all()
-    children = RegistryRecord.query.filter(RegistryRecord.parent_id == record.id,
-                                           RegistryRecord.deleted_at.is_(None)).order_by(RegistryRecord.name).limit(200).all()
+    history = (RecordRevision.query.filter_by(record_id=record.id)
+               .order_by(RecordRevision.version.desc()).all())
+    children = (RegistryRecord.query.filter(RegistryRecord.parent_id == record.id,
+                                            RegistryRecord.deleted_at.is_(None))
+                .order_by(RegistryRecord.name).limit(200).all())
     tags = ([t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
             if may_see_tags(current_user, record.grid_id) else None)
     visits = Visit.query.filter_by(record_id=record.id).order_by(Visit.visited_at.desc()).limit(50).all()
@@ -160,7 +180,8 @@ def record_form(kind=None, record_id=None):
             form.tags.data = [t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
     return render_template("registry/form.html", form=form, record=record, kind=kind,
                            kinds=KIND_LABELS, parents=_parents(kind), grids=_my_grids(),
-                           show_tags=kind == "person" and (record is None or may_see_tags(current_user, record.grid_id)))
+                           show_tags=kind == "person" and (
+                               record is None or may_see_tags(current_user, record.grid_id)))
 
 
 def _my_grids():

@@ -231,17 +231,22 @@ async function saveVisit(event) {
 async function route() {
   const [view, arg] = (location.hash.slice(1) || 'list').split('/');
   const name = { new: 'form', edit: 'form', fix: 'form', show: 'show', visit: 'visit' }[view] || 'list';
-  root.querySelectorAll('[data-view]').forEach((s) => { s.hidden = s.dataset.view !== name; });
+  // Show a view only once it is filled, so nobody types into the previous form's fields.
+  root.querySelectorAll('[data-view]').forEach((s) => { s.hidden = true; });
+  const reveal = () => root.querySelectorAll('[data-view]').forEach((s) => { s.hidden = s.dataset.view !== name; });
   if (view === 'new' && SCHEMA[arg]) await showForm(arg, null);
   else if (view === 'edit') {
-    const record = (await localRecords()).find((r) => r.id === arg);
-    if (record) await showForm(record.kind, { ...record, pulled: (await store.records('record')).find((r) => r.id === arg) });
+    const record = (await localRecords()).find((r) => r.id === arg && r.version);
+    if (!record) { location.hash = '#list'; return; }
+    await showForm(record.kind, { ...record, pulled: (await store.records('record')).find((r) => r.id === arg) });
   } else if (view === 'fix') {
     const item = (await store.outboxItems()).find((m) => m.id === arg);
-    if (item) await showForm(item.data.kind, null, item);
+    if (!item) { location.hash = '#list'; return; }
+    await showForm(item.data.kind, null, item);
   } else if (view === 'show') await show(arg);
   else if (view === 'visit') { visitTarget = arg; q('[data-visit-name]').textContent = ((await localRecords()).find((r) => r.id === arg) || {}).name || ''; }
   else await renderList();
+  reveal();
   window.scrollTo(0, 0);
 }
 
