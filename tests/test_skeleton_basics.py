@@ -116,6 +116,7 @@ def test_secure_cookie_in_production(monkeypatch, tmp_path):
 
     monkeypatch.setenv("GRIDWALK_ENV", "production")
     monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("DATA_KEY", raising=False)
     import pytest
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):

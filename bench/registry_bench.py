@@ -1,0 +1,148 @@
+"""Registry list and search pages with 50,000 residents in one community (SQLite, PostgreSQL).
+
+    .venv/bin/python -m bench.registry_bench [--people 50000] [--runs 40]
+
+Loads the demo district, adds the residents to 芙蓉街社区's three grids with bulk inserts, then
+times the secretary's pages in-process (Flask test client, no network): the first and a deep
+page of the list, and searches by name prefix, pinyin initials, full ID number and phone tail.
+"""
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+
+os.environ.setdefault("SECRET_KEY", "bench")
+os.environ.setdefault("DATA_KEY", "bench")
+
+from pypinyin import Style, lazy_pinyin  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "芳伟娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红春梅海燕文"
+
+
+def load(app, people):
+    from flask_migrate import upgrade
+    from stdnum.cn import ric
+
+    from app.demo.data import load_demo
+    from app.org.models import Grid, OrgUnit
+    from app.registry import privacy
+    from app.registry.models import RegistryRecord
+
+    with app.app_context():
+        upgrade()
+        load_demo()
+        community = OrgUnit.query.filter_by(code="LX-QCL-FRJ").one()
+        grids = [g.id for g in Grid.query.filter_by(community_id=community.id)]
+        rng = random.Random(50)
+        started = time.perf_counter()
+        rows, sample = [], {}
+        for n in range(people):
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            body = f"370102{rng.randint(1940, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{n % 1000:03d}"
+            number = body + ric.calc_check_digit(body + "0")
+            phone = f"13{rng.randint(0, 999999999):09d}"
+            rows.append({
+                "id": str(uuid.uuid4()), "kind": "person", "grid_id": grids[n % len(grids)],
+                "name": name, "name_pinyin": "".join(lazy_pinyin(name)),
+                "name_initials": "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)),
+                "address": f"芙蓉街{n % 300}号", "id_cipher": privacy.encrypt(number),
+                "id_hash": privacy.keyed_hash(number), "id_masked": privacy.mask_id(number),
+                "phone_cipher": privacy.encrypt(phone), "phone_hash": privacy.keyed_hash(phone),
+                "phone_masked": privacy.mask_phone(phone), "phone_tail": phone[-4:],
+                "data": {"population_type": "registered"}, "version": 1, "review_state": "approved",
+                "created_by": 1, "updated_by": 1,
+            })
+            if n == people // 2:
+                sample = {"id": number, "tail": phone[-4:], "name": name[:2],
+                          "initials": rows[-1]["name_initials"]}
+            if len(rows) == 5000:
+                db.session.execute(db.insert(RegistryRecord), rows)
+                rows = []
+        if rows:
+            db.session.execute(db.insert(RegistryRecord), rows)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(db.text("ANALYZE registry_record"))
+            db.session.commit()
+        return sample, time.perf_counter() - started
+
+
+def time_pages(app, sample, runs):
+    from tests.conftest import sign_in
+
+    client = app.test_client()
+    sign_in(client, "secretary")
+    pages = {
+        "list, page 1": "/registry?kind=person",
+        "list, page 400": "/registry?kind=person&page=400",
+        "search name prefix": f"/registry?q={sample['name']}&kind=person",
+        "search pinyin initials": f"/registry?q={sample['initials']}",
+        "search full ID number": f"/registry?q={sample['id']}",
+        "search phone tail": f"/registry?q={sample['tail']}",
+    }
+    results = {}
+    for label, url in pages.items():
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        results[label] = (statistics.median(times), times[int(0.95 * (len(times) - 1))])
+    return results
+
+
+def explain(app, sample):
+    """The plan for a name-prefix search on PostgreSQL, to show that it uses an index."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return ""
+        rows = db.session.execute(db.text(
+            "EXPLAIN SELECT * FROM registry_record WHERE grid_id IN (1,2,3) AND kind='person' "
+            "AND deleted_at IS NULL AND name_initials LIKE :q ORDER BY kind, name LIMIT 51"),
+            {"q": sample["initials"] + "%"})
+        return "\n".join(r[0] for r in rows)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=50000)
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    from tests.conftest import create_pg_database, drop_pg_database, postgres_available
+
+    backends = [("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.db")]
+    pg_name = None
+    if postgres_available()[0]:
+        pg_name, url = create_pg_database()
+        backends.append(("postgres", url.replace("postgresql://", "postgresql+psycopg://")))
+    try:
+        for backend, url in backends:
+            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+            sample, load_s = load(app, args.people)
+            results = time_pages(app, sample, args.runs)
+            print(f"\n{backend}: {args.people} residents loaded in {load_s:.1f} s; {args.runs} runs each")
+            print("| page | p50 ms | p95 ms |\n|---|---|---|")
+            for label, (p50, p95) in results.items():
+                print(f"| {label} | {p50:.1f} | {p95:.1f} |")
+            plan = explain(app, sample)
+            if plan:
+                print("\nPostgreSQL plan for an initials search:\n" + plan)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        if pg_name:
+            drop_pg_database(pg_name)
+
+
+if __name__ == "__main__":
+    main()
