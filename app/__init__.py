@@ -22,6 +22,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged record must survive a power cut
+        # Lets LIKE 'prefix%' use an index; case-insensitive matches use lower() explicitly.
+        cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 

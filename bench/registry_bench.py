@@ -54,6 +54,7 @@ def load(app, people):
                 "name_initials": "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)),
                 "address": f"芙蓉街{n % 300}号", "id_cipher": privacy.encrypt(number),
                 "id_hash": privacy.keyed_hash(number), "id_masked": privacy.mask_id(number),
+                "id_tail": number[-4:],
                 "phone_cipher": privacy.encrypt(phone), "phone_hash": privacy.keyed_hash(phone),
                 "phone_masked": privacy.mask_phone(phone), "phone_tail": phone[-4:],
                 "data": {"population_type": "registered"}, "version": 1, "review_state": "approved",
@@ -68,9 +69,9 @@ def load(app, people):
         if rows:
             db.session.execute(db.insert(RegistryRecord), rows)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(db.text("ANALYZE registry_record"))
-            db.session.commit()
+        # Planner statistics, as a deployment's routine maintenance would keep them.
+        db.session.execute(db.text("ANALYZE registry_record"))
+        db.session.commit()
         return sample, time.perf_counter() - started
 
 
@@ -101,15 +102,14 @@ def time_pages(app, sample, runs):
 
 
 def explain(app, sample):
-    """The plan for a name-prefix search on PostgreSQL, to show that it uses an index."""
+    """The plan for an initials search, to show that it uses an index."""
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return ""
+        prefix = "EXPLAIN" if db.engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
         rows = db.session.execute(db.text(
-            "EXPLAIN SELECT * FROM registry_record WHERE grid_id IN (1,2,3) AND kind='person' "
+            f"{prefix} SELECT * FROM registry_record WHERE grid_id IN (1,2,3) AND kind='person' "
             "AND deleted_at IS NULL AND name_initials LIKE :q ORDER BY kind, name LIMIT 51"),
             {"q": sample["initials"] + "%"})
-        return "\n".join(r[0] for r in rows)
+        return "\n".join(str(r[-1]) for r in rows)
 
 
 def main():
@@ -134,8 +134,7 @@ def main():
             for label, (p50, p95) in results.items():
                 print(f"| {label} | {p50:.1f} | {p95:.1f} |")
             plan = explain(app, sample)
-            if plan:
-                print("\nPostgreSQL plan for an initials search:\n" + plan)
+            print(f"\n{backend} plan for an initials search:\n" + plan)
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()

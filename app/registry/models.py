@@ -29,6 +29,7 @@ class RegistryRecord(db.Model):
     id_cipher = db.Column(db.Text)
     id_hash = db.Column(db.String(64), index=True)
     id_masked = db.Column(db.String(32), nullable=False, default="")
+    id_tail = db.Column(db.String(4), index=True)
     phone_cipher = db.Column(db.Text)
     phone_hash = db.Column(db.String(64), index=True)
     phone_masked = db.Column(db.String(32), nullable=False, default="")
@@ -51,6 +52,10 @@ class RegistryRecord(db.Model):
         db.Index("ix_registry_grid_kind_pinyin", "grid_id", "kind", "name_pinyin"),
         db.Index("ix_registry_grid_kind_initials", "grid_id", "kind", "name_initials"),
         db.Index("ix_registry_kind_name", "kind", "name"),
+        # Prefix search (LIKE 'q%') on PostgreSQL needs pattern-ops indexes whatever the collation;
+        # SQLite uses plain ones because the app turns case_sensitive_like on.
+        *(db.Index(f"ix_registry_prefix_{col}", col, postgresql_ops={col: "text_pattern_ops"})
+          for col in ("name", "name_pinyin", "name_initials", "address")),
     )
 
 

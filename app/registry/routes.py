@@ -70,13 +70,18 @@ def search_query(user, kind=None, q=""):
             query = query.filter(RegistryRecord.phone_hash == keyed_hash(digits))
         elif len(digits) == 4 and digits[:3].isdigit() and (digits[3].isdigit() or digits[3] in "xX"):
             query = query.filter(db.or_(RegistryRecord.phone_tail == digits,
-                                        RegistryRecord.id_masked.endswith(digits.upper())))
+                                        RegistryRecord.id_tail == digits.upper()))
         else:
-            low = q.lower()
-            query = query.filter(db.or_(RegistryRecord.name.startswith(q),
-                                        RegistryRecord.name_pinyin.startswith(low),
-                                        RegistryRecord.name_initials.startswith(low),
-                                        RegistryRecord.address.startswith(q)))
+            # A plain 'q%' pattern (no ESCAPE, no concatenation) lets both databases use the
+            # prefix indexes; wildcards typed by the user are dropped, not interpreted.
+            plain = q.replace("%", "").replace("_", "")
+            if plain.isascii():  # zs, zhangsan: pinyin of names
+                low = plain.lower()
+                query = query.filter(db.or_(RegistryRecord.name_pinyin.like(low + "%"),
+                                            RegistryRecord.name_initials.like(low + "%")))
+            else:  # 张三, 芙蓉街: a name or an address
+                query = query.filter(db.or_(RegistryRecord.name.like(plain + "%"),
+                                            RegistryRecord.address.like(plain + "%")))
     return query
 
 

@@ -91,6 +91,7 @@ def _set(record, field, value):
         record.id_cipher = privacy.encrypt(value)
         record.id_hash = privacy.keyed_hash(value)
         record.id_masked = privacy.mask_id(value)
+        record.id_tail = value[-4:] if value else None
         return record.id_masked or None
     if field == "phone":
         if value and "*" in value:
