@@ -45,7 +45,8 @@ def load(app, people):
         rows, sample = [], {}
         for n in range(people):
             name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-            body = f"370102{rng.randint(1940, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{n % 1000:03d}"
+            birth = f"{rng.randint(1940, 2010)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            body = f"370102{birth}{n % 1000:03d}"
             number = body + ric.calc_check_digit(body + "0")
             phone = f"13{rng.randint(0, 999999999):09d}"
             rows.append({
