@@ -108,7 +108,13 @@ def record_detail(record_id):
     tags = ([t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
             if may_see_tags(current_user, record.grid_id) else None)
     visits = Visit.query.filter_by(record_id=record.id).order_by(Visit.visited_at.desc()).limit(50).all()
+    display = field_display()
+    names = {c.id: c.name for c in children}
+    if record.parent:
+        names[record.parent.id] = record.parent.name
     return render_template("registry/detail.html", record=record, form=form, history=history,
+                           display=display[record.kind],
+                           shown=lambda field, value: shown(display, record.kind, field, value, names),
                            children=children, tags=tags, tag_labels=SENSITIVE_TAGS, visits=visits,
                            values=current_values(record), kinds=KIND_LABELS,
                            can_edit=bool(scope_for(current_user).roles & EDITOR_ROLES),
@@ -196,13 +202,44 @@ def _my_grids():
     return Grid.query.filter(scope.grid_clause()).order_by(Grid.code).limit(200).all()
 
 
+def field_display():
+    """For each kind: field → (label, {choice value: label}), to show diffs in words."""
+    out = {}
+    for kind, form_class in KIND_FORMS.items():
+        form = form_class()
+        out[kind] = {name: (str(f.label.text), {str(v): str(lbl) for v, lbl in
+                                               (getattr(f, "choices", None) or [])})
+                     for name, f in form._fields.items()}
+        out[kind]["tags"] = (str(form._fields["tags"].label.text) if "tags" in form._fields
+                             else "", {})
+    return out
+
+
+def shown(display, kind, field, value, names):
+    """A diff value as a person reads it: choice labels, parent names, dashes for nothing."""
+    if value is None or value == "":
+        return "—"
+    if field == "parent_id":
+        return names.get(value, value)
+    choices = display.get(kind, {}).get(field, ("", {}))[1]
+    if isinstance(value, list):
+        return "、".join(choices.get(str(v), str(v)) for v in value)
+    return choices.get(str(value), str(value))
+
+
 @bp.route("/review")
 def review_queue():
     if not scope_for(current_user).roles & REVIEWER_ROLES:
         abort(403)
     page = pending_for(current_user).paginate(page=request.args.get("page", 1, type=int),
                                                per_page=50, error_out=False)
-    return render_template("registry/review.html", page=page, kinds=KIND_LABELS)
+    parent_ids = {v for s in page.items for change in s.changes.values() for v in change
+                  if isinstance(v, str) and len(v) == 36}
+    names = dict(db.session.execute(db.select(RegistryRecord.id, RegistryRecord.name)
+                                    .where(RegistryRecord.id.in_(parent_ids))).all()) if parent_ids else {}
+    display = field_display()
+    return render_template("registry/review.html", page=page, kinds=KIND_LABELS, display=display,
+                           shown=lambda kind, field, value: shown(display, kind, field, value, names))
 
 
 @bp.post("/review/decide")
