@@ -22,27 +22,14 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
-def _secret_key(instance_path: Path, production: bool) -> str:
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
+def _instance_secret(env_var: str, instance_path: Path, production: bool) -> str:
+    """A secret from the environment; in development generated once into instance/<name>."""
+    value = os.environ.get(env_var)
+    if value:
+        return value
     if production:
-        raise RuntimeError("SECRET_KEY must be set when GRIDWALK_ENV=production")
-    key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-def _data_key(instance_path: Path, production: bool) -> str:
-    key = os.environ.get("DATA_KEY")
-    if key:
-        return key
-    if production:
-        raise RuntimeError("DATA_KEY must be set when GRIDWALK_ENV=production")
-    key_file = instance_path / "data_key"
+        raise RuntimeError(f"{env_var} must be set when GRIDWALK_ENV=production")
+    key_file = instance_path / env_var.lower()
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))
@@ -65,9 +52,9 @@ def load_config(instance_path: str) -> dict:
     lifetime = _int("SESSION_LIFETIME_MINUTES", 12 * 60)
     return {
         "GRIDWALK_ENV": "production" if production else "development",
-        "SECRET_KEY": _secret_key(instance, production),
+        "SECRET_KEY": _instance_secret("SECRET_KEY", instance, production),
         # Encrypts residents' ID numbers and phones at rest; keep it out of database backups.
-        "DATA_KEY": _data_key(instance, production),
+        "DATA_KEY": _instance_secret("DATA_KEY", instance, production),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Idle lifetime of a signed-in session; the phone keeps its outbox when it runs out.
