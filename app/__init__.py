@@ -78,6 +78,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .home.routes import bp as home_bp
     from .media.routes import bp as media_bp
     from .org.routes import bp as org_bp
+    from .patrols.routes import bp as patrols_bp
     from .pwa.routes import bp as pwa_bp
     from .registry import pull as _registry_pullers  # noqa: F401
     from .registry.routes import bp as registry_bp
@@ -94,6 +95,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(sync_bp)
     app.register_blueprint(registry_bp)
+    app.register_blueprint(patrols_bp)
     app.cli.add_command(demo_cli)
     install_security(app)
     from .errors import install_error_handlers

@@ -83,4 +83,7 @@ def load_config(instance_path: str) -> dict:
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
         # A deployment tag (e.g. the git commit); a new tag makes phones offer the new version.
         "GRIDWALK_BUILD": os.environ.get("GRIDWALK_BUILD", ""),
+        # Patrol fixes worse than this (metres) are dropped on the phone; faster jumps are glitches.
+        "PATROL_MAX_ACCURACY_M": _int("PATROL_MAX_ACCURACY_M", 50),
+        "PATROL_MAX_SPEED_M_S": _int("PATROL_MAX_SPEED_M_S", 30),
     }

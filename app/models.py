@@ -5,6 +5,8 @@ from .events import scope as _event_scope  # noqa: F401  (registers the event sc
 from .events.models import Event, EventCategory, EventPhoto  # noqa: F401
 from .media.models import Media  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401
+from .patrols import services as _patrol_services  # noqa: F401,E402  (scope rule, sync handlers)
+from .patrols.models import CheckIn, Patrol, PatrolChunk, PatrolGap  # noqa: F401
 from .registry import services as _registry_services  # noqa: F401,E402  (scope rule, sync handlers)
 from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit  # noqa: F401
 from .scope.services import register_user_rule

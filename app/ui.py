@@ -31,11 +31,14 @@ def nav_items(user):
     roles = user.roles
     items = [("home.index", _l("首页"), "home")]
     if roles & REPORTER_ROLES:
-        items += [("events.report", _l("随手拍"), "camera"), ("events.my_reports", _l("上报"), "list")]
+        items += [("events.report", _l("随手拍"), "camera"), ("patrols.recorder", _l("巡查"), "grid"),
+                  ("events.my_reports", _l("上报"), "list")]
     if roles & {"grid_worker", "grid_leader"}:
         items.append(("registry.phone_app", _l("登记"), "people"))
     if "secretary" in roles:
         items.append(("registry.review_queue", _l("审核"), "log"))
+    if roles & {"secretary", "street", "command"}:
+        items.append(("patrols.supervision", _l("督导"), "grid"))
     if roles & {"secretary", "street", "command"}:
         items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
     if roles & {"street", "command"}:
@@ -88,7 +91,7 @@ def offline_pages(user):
         return []
     from .pwa.routes import OFFLINE_PAGES
 
-    pages = list(OFFLINE_PAGES)
+    pages = list(OFFLINE_PAGES) + ["/patrol"]
     if user.roles & {"grid_worker", "grid_leader"}:
         pages.append("/registry/app")  # residents' data: never on a rider's phone
     return pages

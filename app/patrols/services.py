@@ -1,0 +1,266 @@
+"""Patrol logic shared by the pages and the sync API: start, trace chunks, gaps, check-ins,
+stop (or close an abandoned patrol), the summary and the flags supervisors look at."""
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..events.models import Event
+from ..events.services import _parse_client_time
+from ..extensions import db
+from ..media.models import Media
+from ..org.services import locate_grid
+from ..registry.models import RegistryRecord
+from ..scope.services import VIEW, can_view, rule, scope_for
+from ..sync.services import Conflict, Forbidden, Rejected, handler, log_change
+from . import codec
+from .geo import coverage_pct, haversine_m
+from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
+
+PATROLLER_ROLES = {"grid_worker", "grid_leader", "part_time"}
+SUPERVISOR_ROLES = {"grid_leader", "secretary", "street", "command", "admin"}
+MAX_CHUNK = 500
+# What looks wrong in a trace (supervisors see these as flags).
+TELEPORT_M_PER_S = 50.0  # a jump no vehicle in a street makes
+FAST_M_PER_S = 12.0  # ~43 km/h, held over several fixes: nobody walks or rides an e-bike so
+FAST_SEGMENTS = 3
+
+
+def now():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@rule(Patrol)
+def patrol_rule(user, patrol, action):
+    scope = scope_for(user)
+    if patrol.worker_id == user.id:
+        return True
+    return action == VIEW and bool(scope.roles & SUPERVISOR_ROLES) and scope.covers_grid(patrol.grid_id)
+
+
+def _epoch(dt):
+    return dt.replace(tzinfo=UTC).timestamp()
+
+
+def _when(value, field):
+    parsed = _parse_client_time(value)
+    if parsed is None:
+        raise Rejected({field: [str(_l("时间格式不正确"))]})
+    return parsed
+
+
+def _own_open_patrol(user, patrol_id):
+    patrol = db.session.get(Patrol, patrol_id)
+    if patrol is None or patrol.worker_id != user.id:
+        raise Rejected({"record_id": [str(_l("没有这次巡查"))]}, code="not_found")
+    return patrol
+
+
+def start_patrol(user, patrol_id, started_at, grid_id=None):
+    if not scope_for(user).roles & PATROLLER_ROLES:
+        raise Forbidden(_l("你的角色不巡查网格"))
+    if db.session.get(Patrol, patrol_id) is not None:
+        raise Conflict()
+    scope = scope_for(user)
+    grid_id = grid_id or (min(scope.grid_ids) if scope.grid_ids else None)
+    if grid_id is None or grid_id not in scope.grid_ids:
+        raise Rejected({"grid_id": [str(_l("请选择你负责的网格"))]})
+    patrol = Patrol(id=patrol_id, worker_id=user.id, grid_id=grid_id, started_at=started_at,
+                    status="open", flags=[])
+    db.session.add(patrol)
+    db.session.flush()
+    log_change("patrol", patrol.id, grid_id=grid_id, owner_id=user.id)
+    return patrol
+
+
+def _valid_fix(fix):
+    if not isinstance(fix, (list, tuple)) or len(fix) != 4:
+        return False
+    t, lon, lat, acc = fix
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (t, lon, lat)) \
+        and -180 <= lon <= 180 and -90 <= lat <= 90 and (acc is None or isinstance(acc, (int, float)))
+
+
+def add_chunk(user, patrol_id, seq, fixes, gaps):
+    patrol = _own_open_patrol(user, patrol_id)
+    if not isinstance(seq, int) or seq < 0:
+        raise Rejected({"seq": [str(_l("缺少分段序号"))]})
+    if not isinstance(fixes, list) or len(fixes) > MAX_CHUNK or not all(_valid_fix(f) for f in fixes):
+        raise Rejected({"points": [str(_l("轨迹点格式不正确"))]})
+    if PatrolChunk.query.filter_by(patrol_id=patrol.id, seq=seq).first():
+        raise Conflict()
+    db.session.add(PatrolChunk(patrol_id=patrol.id, seq=seq, data=codec.encode(fixes),
+                               point_count=len(fixes)))
+    for gap in gaps or []:
+        if not isinstance(gap, (list, tuple)) or len(gap) != 3 or gap[2] not in ("hidden", "gps_lost"):
+            raise Rejected({"gaps": [str(_l("间断格式不正确"))]})
+        start, end = _when(gap[0], "gaps"), _when(gap[1], "gaps")
+        if end > start and not PatrolGap.query.filter_by(patrol_id=patrol.id, started_at=start).first():
+            db.session.add(PatrolGap(patrol_id=patrol.id, started_at=start, ended_at=end,
+                                     reason=gap[2]))
+    db.session.flush()
+    summarise(patrol)
+    return patrol
+
+
+def fixes_of(patrol):
+    if patrol.trace is not None:
+        return codec.decode(patrol.trace)
+    fixes = []
+    for chunk in PatrolChunk.query.filter_by(patrol_id=patrol.id).order_by(PatrolChunk.seq):
+        fixes.extend(codec.decode(chunk.data))
+    return sorted(fixes)
+
+
+def trace_flags(fixes):
+    """Teleport jumps, zero-accuracy (mocked) fixes, speeds no one walks or rides."""
+    flags, fast_run = set(), 0
+    for fix in fixes:
+        if fix[3] == 0:
+            flags.add("mocked_accuracy")
+    for a, b in pairwise(fixes):
+        dt = max(b[0] - a[0], 1)
+        speed = haversine_m(a[1], a[2], b[1], b[2]) / dt
+        if speed > TELEPORT_M_PER_S:
+            flags.add("teleport")
+        fast_run = fast_run + 1 if speed > FAST_M_PER_S else 0
+        if fast_run >= FAST_SEGMENTS:
+            flags.add("too_fast")
+    return sorted(flags)
+
+
+def summarise(patrol):
+    fixes = fixes_of(patrol)
+    patrol.point_count = len(fixes)
+    patrol.distance_m = round(sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(fixes)), 1)
+    end = patrol.ended_at or (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None)
+                              if fixes else patrol.started_at)
+    patrol.duration_s = max(0, int((end - patrol.started_at).total_seconds()))
+    gaps = PatrolGap.query.filter_by(patrol_id=patrol.id).all()
+    patrol.gap_count = len(gaps)
+    patrol.gap_s = int(sum((g.ended_at - g.started_at).total_seconds() for g in gaps))
+    patrol.coverage_pct = coverage_pct(fixes, patrol.grid.shape)
+    patrol.flags = trace_flags(fixes)
+    log_change("patrol", patrol.id, grid_id=patrol.grid_id, owner_id=patrol.worker_id)
+
+
+def stop_patrol(user, patrol_id, ended_at):
+    patrol = _own_open_patrol(user, patrol_id)
+    if patrol.status == "closed":
+        return patrol
+    fixes = fixes_of(patrol)
+    if ended_at is None:  # closing an abandoned patrol: it ended with its last fix
+        ended_at = (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None) if fixes
+                    else patrol.started_at)
+    patrol.ended_at = max(ended_at, patrol.started_at)
+    patrol.status = "closed"
+    patrol.trace = codec.encode(fixes)  # one compact row; the chunks go
+    PatrolChunk.query.filter_by(patrol_id=patrol.id).delete()
+    summarise(patrol)
+    return patrol
+
+
+def check_in(user, checkin_id, data, at):
+    if not scope_for(user).roles & PATROLLER_ROLES:
+        raise Forbidden(_l("你的角色不巡查网格"))
+    if db.session.get(CheckIn, checkin_id) is not None:
+        raise Conflict()
+    try:
+        lon, lat = float(data.get("lon")), float(data.get("lat"))
+    except (TypeError, ValueError):
+        raise Rejected({"lon": [str(_l("需要位置"))]}) from None
+    grid = locate_grid(lon, lat)
+    if grid is None:
+        raise Rejected({"lon": [str(_l("该位置不在任何网格内"))]})
+    patrol = None
+    if data.get("patrol_id"):
+        patrol = _own_open_patrol(user, str(data["patrol_id"]))
+    photo = data.get("photo_id")
+    if photo and not Media.query.filter_by(id=str(photo), owner_id=user.id).first():
+        raise Rejected({"photo_id": [str(_l("照片尚未上传"))]}, code="media_missing")
+    link_kind, link_id = data.get("link_kind"), data.get("link_id")
+    if link_kind:
+        model = {"record": RegistryRecord, "event": Event}.get(link_kind)
+        target = db.session.get(model, str(link_id)) if model else None
+        if target is None or not can_view(user, target):
+            raise Rejected({"link_id": [str(_l("关联的记录不存在或不在你的范围内"))]})
+    note = (data.get("note") or "").strip()[:1000] or None
+    accuracy = data.get("accuracy")
+    checkin = CheckIn(id=checkin_id, user_id=user.id, patrol_id=patrol.id if patrol else None,
+                      grid_id=grid.id, lon=lon, lat=lat,
+                      accuracy_m=float(accuracy) if isinstance(accuracy, (int, float)) else None,
+                      at=at, note=note, photo_id=photo or None, link_kind=link_kind or None,
+                      link_id=str(link_id) if link_kind else None)
+    db.session.add(checkin)
+    return checkin
+
+
+@handler("patrol.start")
+def apply_start(user, m):
+    data = m.get("data") or {}
+    patrol = start_patrol(user, m["record_id"], _when(data.get("started_at"), "started_at"),
+                          data.get("grid_id") if isinstance(data.get("grid_id"), int) else None)
+    return {"record_id": patrol.id, "version": 1}
+
+
+@handler("patrol.chunk")
+def apply_chunk(user, m):
+    data = m.get("data") or {}
+    patrol = add_chunk(user, m["record_id"], data.get("seq"), data.get("points"), data.get("gaps"))
+    return {"record_id": patrol.id, "version": 1, "points": patrol.point_count}
+
+
+@handler("patrol.stop")
+def apply_stop(user, m):
+    data = m.get("data") or {}
+    ended = _when(data["ended_at"], "ended_at") if data.get("ended_at") else None
+    patrol = stop_patrol(user, m["record_id"], ended)
+    return {"record_id": patrol.id, "version": 1, "distance_m": patrol.distance_m,
+            "coverage_pct": patrol.coverage_pct}
+
+
+@handler("patrol.checkin")
+def apply_checkin(user, m):
+    checkin = check_in(user, m["record_id"], m.get("data") or {},
+                       _parse_client_time(m.get("created_at")) or now())
+    return {"record_id": checkin.id, "version": 1, "grid": checkin.grid.name}
+
+
+def day_rows(user, day, worker_id=None, grid_id=None):
+    """Per worker for one day: patrol time, distance, best coverage, check-ins, gaps, flags."""
+    scope = scope_for(user)
+    start, end = datetime.combine(day, datetime.min.time()), datetime.combine(day + timedelta(days=1),
+                                                                                datetime.min.time())
+    patrols = Patrol.query.filter(scope.grid_clause(Patrol.grid_id), Patrol.started_at >= start,
+                                  Patrol.started_at < end)
+    checkins = CheckIn.query.filter(scope.grid_clause(CheckIn.grid_id), CheckIn.at >= start,
+                                    CheckIn.at < end)
+    if worker_id:
+        patrols = patrols.filter(Patrol.worker_id == worker_id)
+        checkins = checkins.filter(CheckIn.user_id == worker_id)
+    if grid_id:
+        patrols = patrols.filter(Patrol.grid_id == grid_id)
+        checkins = checkins.filter(CheckIn.grid_id == grid_id)
+    rows = {}
+    for p in patrols.order_by(Patrol.started_at):
+        row = rows.setdefault(p.worker_id, {"worker": p.worker, "patrols": [], "duration_s": 0,
+                                            "distance_m": 0.0, "coverage_pct": 0.0, "gap_s": 0,
+                                            "gaps": 0, "checkins": 0, "flags": set()})
+        row["patrols"].append(p)
+        row["duration_s"] += p.duration_s
+        row["distance_m"] += p.distance_m
+        row["coverage_pct"] = max(row["coverage_pct"], p.coverage_pct)
+        row["gap_s"] += p.gap_s
+        row["gaps"] += p.gap_count
+        row["flags"].update(p.flags or [])
+    for c in checkins:
+        row = rows.setdefault(c.user_id, {"worker": c.user, "patrols": [], "duration_s": 0,
+                                          "distance_m": 0.0, "coverage_pct": 0.0, "gap_s": 0,
+                                          "gaps": 0, "checkins": 0, "flags": set()})
+        row["checkins"] += 1
+    return sorted(rows.values(), key=lambda r: r["worker"].display_name)
+
+
+def max_accuracy():
+    return current_app.config.get("PATROL_MAX_ACCURACY_M", 50)

@@ -1,0 +1,193 @@
+// The patrol recorder. A web page cannot track GPS with the screen off, so the trace keeps
+// explicit gaps (page hidden, GPS lost), holds a wake lock, and check-ins carry accuracy.
+// Fixes: bad accuracy and impossible jumps are dropped, the rest thinned; chunks go through
+// the outbox, so a long patrol is never one giant payload and nothing is lost offline.
+import * as store from './store.js';
+import { resizePhoto } from './photos.js';
+
+const root = document.getElementById('patrol');
+const CFG = JSON.parse(root.dataset.config);
+const GRIDS = JSON.parse(document.getElementById('patrol-grids').textContent);
+const $ = (sel) => root.querySelector(sel);
+const author = () => Number(document.body.dataset.userId);
+let state = null; // persisted in IndexedDB: survives the page being killed
+let watchId = null;
+let wakeLock = null;
+
+const R = 6371008.8;
+function metres(a, b) {
+  const p1 = (a[2] * Math.PI) / 180; const p2 = (b[2] * Math.PI) / 180;
+  const dp = p2 - p1; const dl = ((b[1] - a[1]) * Math.PI) / 180;
+  const h = Math.sin(dp / 2) ** 2 + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) ** 2;
+  return 2 * R * Math.asin(Math.sqrt(h));
+}
+
+const save = () => store.setMeta('patrol', state);
+const nowIso = () => new Date().toISOString();
+
+async function enqueue(kind, data, photos = []) {
+  await store.enqueue({ id: store.uuid(), kind, record_id: kind === 'patrol.checkin' ? store.uuid() : state.id,
+    author_id: author(), created_at: nowIso(), data }, photos);
+  window.dispatchEvent(new Event('gridwalk:saved'));
+}
+
+async function flush() {
+  if (!state || (!state.buffer.length && !state.pendingGaps.length)) return;
+  const chunk = { seq: state.seq, points: state.buffer, gaps: state.pendingGaps };
+  state.seq += 1;
+  state.buffer = [];
+  state.pendingGaps = [];
+  await save();
+  await enqueue('patrol.chunk', chunk);
+}
+
+function openGap(reason) {
+  if (state && !state.gap) { state.gap = { start: nowIso(), reason }; save(); }
+}
+
+function closeGap() {
+  if (state?.gap) {
+    state.pendingGaps.push([state.gap.start, nowIso(), state.gap.reason]);
+    state.gaps += 1;
+    state.gap = null;
+    save();
+  }
+}
+
+async function onFix(pos) {
+  const { longitude, latitude, accuracy } = pos.coords;
+  const fix = [Math.round(pos.timestamp / 1000), longitude, latitude, Math.round(accuracy)];
+  $('[data-gps]').textContent = `±${Math.round(accuracy)} m`;
+  state.lastSeen = fix;
+  if (accuracy > CFG.maxAccuracy) { state.dropped += 1; return; }
+  if (state.gap?.reason === 'gps_lost') closeGap();
+  const last = state.last;
+  if (last) {
+    const d = metres(last, fix);
+    const dt = Math.max(fix[0] - last[0], 1);
+    if (d / dt > CFG.maxSpeed) { state.dropped += 1; return; } // an impossible jump: a GPS glitch
+    if (d < CFG.thinMeters && fix[0] - last[0] < CFG.thinSeconds) return; // thinning
+    state.distance += d;
+  }
+  state.last = fix;
+  state.trace.push(fix);
+  state.buffer.push(fix);
+  state.points += 1;
+  render();
+  if (state.buffer.length >= CFG.chunk) await flush(); else await save();
+}
+
+function onError() {
+  $('[data-gps]').textContent = '—';
+  openGap('gps_lost');
+}
+
+async function holdWakeLock() {
+  try { wakeLock = await navigator.wakeLock?.request('screen'); } catch (err) { wakeLock = null; }
+}
+
+function watch() {
+  if (watchId === null && navigator.geolocation) {
+    watchId = navigator.geolocation.watchPosition(onFix, onError, { enableHighAccuracy: true, maximumAge: 0, timeout: 20000 });
+  }
+  holdWakeLock();
+}
+
+function render() {
+  if (!state) return;
+  const secs = Math.max(0, Math.round((Date.now() - Date.parse(state.started_at)) / 1000));
+  $('[data-stat=duration]').textContent = `${Math.floor(secs / 3600)}:${String(Math.floor((secs % 3600) / 60)).padStart(2, '0')}`;
+  $('[data-stat=distance]').textContent = `${Math.round(state.distance)} m`;
+  $('[data-stat=points]').textContent = state.points;
+  $('[data-stat=gaps]').textContent = state.gaps + (state.gap ? 1 : 0);
+}
+
+function show(section) {
+  ['idle', 'running', 'summary'].forEach((s) => { $(`[data-${s}]`).hidden = s !== section; });
+}
+
+// Share of the grid within 15 m of the trace, sampled on a lattice (the server computes it exactly).
+function coverage(trace, grid) {
+  const rings = grid.geometry.type === 'Polygon' ? [grid.geometry.coordinates[0]] : grid.geometry.coordinates.map((p) => p[0]);
+  const inside = (x, y) => rings.some((ring) => {
+    let c = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i, i += 1) {
+      const [xi, yi] = ring[i]; const [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
+    }
+    return c;
+  });
+  const xs = rings.flat().map((c) => c[0]); const ys = rings.flat().map((c) => c[1]);
+  let total = 0; let near = 0;
+  for (let i = 0; i < 40; i += 1) {
+    for (let j = 0; j < 40; j += 1) {
+      const x = Math.min(...xs) + ((i + 0.5) / 40) * (Math.max(...xs) - Math.min(...xs));
+      const y = Math.min(...ys) + ((j + 0.5) / 40) * (Math.max(...ys) - Math.min(...ys));
+      if (!inside(x, y)) continue;
+      total += 1;
+      if (trace.some((f) => metres(f, [0, x, y]) <= 15)) near += 1;
+    }
+  }
+  return total ? Math.round((1000 * near) / total) / 10 : 0;
+}
+
+async function start() {
+  state = { id: store.uuid(), grid_id: Number($('#patrol-grid').value), started_at: nowIso(), seq: 0, buffer: [],
+    pendingGaps: [], gap: null, gaps: 0, points: 0, distance: 0, dropped: 0, last: null, trace: [] };
+  await save();
+  await enqueue('patrol.start', { started_at: state.started_at, grid_id: state.grid_id });
+  show('running');
+  watch();
+}
+
+async function stop(endedAt) {
+  closeGap();
+  await flush();
+  await enqueue('patrol.stop', endedAt === undefined ? { ended_at: nowIso() } : {});
+  if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+  watchId = null;
+  wakeLock?.release?.();
+  const grid = GRIDS.find((g) => g.id === state.grid_id) || GRIDS[0];
+  const end = endedAt === undefined ? Date.now() : (state.last ? state.last[0] * 1000 : Date.parse(state.started_at));
+  const secs = Math.round((end - Date.parse(state.started_at)) / 1000);
+  const sum = { duration: `${Math.floor(secs / 60)} min`, distance: `${(state.distance / 1000).toFixed(2)} km`,
+    points: String(state.points), gaps: String(state.gaps), coverage: grid ? `${coverage(state.trace, grid)}%` : '—' };
+  Object.entries(sum).forEach(([k, v]) => { $(`[data-sum=${k}]`).textContent = v; });
+  state = null;
+  await store.setMeta('patrol', null);
+  show('summary');
+}
+
+async function checkIn(event) {
+  event.preventDefault();
+  const status = $('[data-checkin-status]');
+  const fix = state?.lastSeen;
+  if (!fix) { status.textContent = $('[data-gps]').textContent; return; }
+  const photos = [];
+  const file = $('#checkin-photo').files[0];
+  if (file) photos.push({ id: store.uuid(), blob: await resizePhoto(file), type: 'image/jpeg' });
+  await enqueue('patrol.checkin', { patrol_id: state.id, lon: fix[1], lat: fix[2], accuracy: fix[3],
+    note: $('#checkin-note').value.trim(), photo_id: photos[0]?.id || null }, photos);
+  state.checkins = (state.checkins || 0) + 1;
+  await save();
+  event.target.reset();
+  status.textContent = `✓ ${new Date().toLocaleTimeString()} ±${fix[3]} m`;
+}
+
+document.addEventListener('visibilitychange', async () => {
+  if (!state) return;
+  if (document.visibilityState === 'hidden') { openGap('hidden'); await flush(); } else { closeGap(); holdWakeLock(); }
+});
+
+$('[data-start]').addEventListener('click', start);
+$('[data-stop]').addEventListener('click', () => stop());
+$('[data-checkin]').addEventListener('submit', checkIn);
+$('[data-resume-go]').addEventListener('click', () => { closeGap(); show('running'); watch(); render(); });
+$('[data-close-old]').addEventListener('click', () => stop(null));
+setInterval(render, 15000);
+
+(async () => {
+  state = await store.getMeta('patrol');
+  if (state) { $('[data-resume]').hidden = false; $('[data-start]').hidden = true; }
+  show('idle');
+})();
