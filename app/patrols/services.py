@@ -188,7 +188,7 @@ def check_in(user, checkin_id, data, at):
     note = (data.get("note") or "").strip()[:1000] or None
     accuracy = data.get("accuracy")
     checkin = CheckIn(id=checkin_id, user_id=user.id, patrol_id=patrol.id if patrol else None,
-                      grid_id=grid.id, lon=lon, lat=lat,
+                      grid=grid, lon=lon, lat=lat,
                       accuracy_m=float(accuracy) if isinstance(accuracy, (int, float)) else None,
                       at=at, note=note, photo_id=photo or None, link_kind=link_kind or None,
                       link_id=str(link_id) if link_kind else None)

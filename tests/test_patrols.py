@@ -1,0 +1,148 @@
+"""Patrols on the server: compact storage, summaries, flags, gaps, check-ins, scope, GCJ-02."""
+import uuid
+from datetime import datetime
+
+import pytest
+
+from app.extensions import db
+from app.patrols import codec
+from app.patrols.geo import haversine_m, wgs84_to_gcj02
+from app.patrols.models import CheckIn, Patrol, PatrolChunk
+from app.patrols.services import trace_flags
+
+
+T0 = 1795741200  # 2026-11-27T01:00:00Z, 09:00 in Jinan
+
+
+def walk(legs, step_m=14.0, every_s=10, t0=T0, accuracy=8):
+    """Fixes along straight legs between (lon, lat) corners, one every ``every_s`` seconds."""
+    fixes, t = [], t0
+    for (lon1, lat1), (lon2, lat2) in legs:
+        n = max(1, int(haversine_m(lon1, lat1, lon2, lat2) / step_m))
+        for i in range(n):
+            f = i / n
+            fixes.append([t, lon1 + (lon2 - lon1) * f, lat1 + (lat2 - lat1) * f, accuracy])
+            t += every_s
+    fixes.append([t, *legs[-1][1], accuracy])  # the last corner
+    return fixes
+
+
+ROUTE = [((117.0090, 36.6610), (117.0090, 36.6640)), ((117.0090, 36.6640), (117.0105, 36.6640)),
+         ((117.0105, 36.6640), (117.0105, 36.6611))]
+
+
+def test_codec_round_trip_and_size():
+    fixes = walk(ROUTE)
+    blob = codec.encode(fixes)
+    back = codec.decode(blob)
+    assert len(back) == len(fixes)
+    for (t, lon, lat, acc), (t2, lon2, lat2, acc2) in zip(fixes, back, strict=True):
+        assert t == t2 and acc == acc2 and abs(lon - lon2) < 1e-6 and abs(lat - lat2) < 1e-6
+    assert len(blob) < 5 * len(fixes)  # a few bytes a fix, not a row each
+
+
+def test_gcj02_matches_the_published_offset():
+    lon, lat = wgs84_to_gcj02(116.404, 39.915)
+    assert abs(lon - 116.41024449916938) < 1e-7 and abs(lat - 39.91640428150164) < 1e-7
+    assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)  # outside China: unchanged
+
+
+def test_flags():
+    clean = walk(ROUTE)
+    assert trace_flags(clean) == []
+    jump = clean[:5] + [[clean[5][0], clean[5][1] + 0.05, clean[5][2], 8]] + clean[6:]
+    assert "teleport" in trace_flags(jump)
+    mocked = [[t, lon, lat, 0] for t, lon, lat, _ in clean]
+    assert trace_flags(mocked) == ["mocked_accuracy"]
+    # 20 m/s for a minute: a car, not a worker on foot or an e-bike.
+    fast = walk([((117.00, 36.66), (117.03, 36.66))], step_m=200, every_s=10)
+    assert "too_fast" in trace_flags(fast)
+
+
+@pytest.fixture
+def phone(demo, login):
+    from tests.test_registry import Phone
+
+    return Phone(login("worker"))
+
+
+def patrol_mutations(phone, fixes, chunk=50, gaps=()):
+    patrol_id = str(uuid.uuid4())
+    answers = [phone.push("patrol.start", patrol_id, {"started_at": "2026-11-27T01:00:00Z"})]
+    for seq, i in enumerate(range(0, len(fixes), chunk)):
+        answers.append(phone.push("patrol.chunk", patrol_id, {
+            "seq": seq, "points": fixes[i:i + chunk], "gaps": list(gaps) if seq == 0 else []}))
+    return patrol_id, answers
+
+
+def test_a_walked_route_gives_the_right_summary(phone):
+    fixes = walk(ROUTE)
+    patrol_id, answers = patrol_mutations(phone, fixes, gaps=[["2026-11-27T01:05:00Z",
+                                                              "2026-11-27T01:08:00Z", "hidden"]])
+    assert {a["status"] for a in answers} == {"applied"}
+    assert PatrolChunk.query.filter_by(patrol_id=patrol_id).count() == (len(fixes) + 49) // 50
+    stop = phone.push("patrol.stop", patrol_id, {"ended_at": "2026-11-27T01:15:00Z"})
+    assert stop["status"] == "applied"
+    patrol = db.session.get(Patrol, patrol_id)
+    db.session.refresh(patrol)
+    expected = sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in zip(fixes, fixes[1:], strict=False))
+    assert patrol.point_count == len(fixes) and abs(patrol.distance_m - expected) < 1
+    assert 780 < patrol.distance_m < 800  # 333 m north, 134 m east, 322 m south
+    assert patrol.duration_s == 15 * 60 and patrol.gap_count == 1 and patrol.gap_s == 180
+    assert 5 < patrol.coverage_pct < 40 and patrol.flags == []
+    assert patrol.status == "closed" and patrol.trace is not None
+    assert PatrolChunk.query.filter_by(patrol_id=patrol_id).count() == 0  # merged into one row
+
+
+def test_chunks_are_idempotent_and_an_old_patrol_can_be_closed(phone):
+    fixes = walk(ROUTE)
+    patrol_id = str(uuid.uuid4())
+    phone.push("patrol.start", patrol_id, {"started_at": "2026-11-27T01:00:00Z"})
+    mutation_data = {"seq": 0, "points": fixes[:50]}
+    first = phone.push("patrol.chunk", patrol_id, mutation_data)
+    again = phone.push("patrol.chunk", patrol_id, mutation_data)  # a new mutation, same seq
+    assert first["status"] == "applied" and again["status"] == "conflict"
+    bad = phone.push("patrol.chunk", patrol_id, {"seq": 1, "points": [["x", 1, 2, 3]]})
+    assert bad["status"] == "rejected"
+    # The phone died: the patrol is closed the next day at its last fix.
+    closed = phone.push("patrol.stop", patrol_id, {})
+    patrol = db.session.get(Patrol, patrol_id)
+    db.session.refresh(patrol)
+    assert closed["status"] == "applied" and patrol.ended_at.timestamp() == fixes[49][0]
+
+
+def test_check_ins_count_for_the_grid_they_are_in(phone, login):
+    from tests.test_registry import Phone
+
+    rider = Phone(login("rider"))
+    answer = rider.push("patrol.checkin", str(uuid.uuid4()), {"lon": 117.0095, "lat": 36.6625,
+                                                              "accuracy": 9, "note": "路口巡查"})
+    assert answer["status"] == "applied" and answer["grid"] == "芙蓉街社区第1网格"
+    outside = rider.push("patrol.checkin", str(uuid.uuid4()), {"lon": 116.0, "lat": 36.0})
+    assert outside["status"] == "rejected"
+    secretary = login("secretary")
+    page = secretary.get("/patrols?date=2026-11-27").get_data(as_text=True)
+    today = secretary.get("/patrols").get_data(as_text=True)
+    assert "骑手小李" in page or "骑手小李" in today
+    assert CheckIn.query.count() == 1
+
+
+def test_supervisors_see_traces_in_scope_only(phone, login):
+    fixes = walk(ROUTE)
+    jump = fixes[:5] + [[fixes[5][0], fixes[5][1] + 0.05, fixes[5][2], 8]] + fixes[6:]
+    patrol_id, _ = patrol_mutations(phone, jump)
+    phone.push("patrol.stop", patrol_id, {"ended_at": "2026-11-27T01:20:00Z"})
+    secretary = login("secretary")
+    day = secretary.get("/patrols?date=2026-11-27").get_data(as_text=True)
+    assert "王芳" in day and "瞬移跳点" in day
+    detail = secretary.get(f"/patrols/{patrol_id}")
+    assert detail.status_code == 200 and "<polyline" in detail.get_data(as_text=True)
+    assert login("s-qcl-acs").get(f"/patrols/{patrol_id}").status_code == 404
+    assert login("w-qcl-frj-02").get(f"/patrols/{patrol_id}").status_code == 404
+    assert login("rider").get("/patrols").status_code == 404
+    assert login("dept").get(f"/patrols/{patrol_id}").status_code == 404
+    # Another worker cannot add to or close this patrol.
+    from tests.test_registry import Phone
+
+    other = Phone(login("w-qcl-frj-02"))
+    assert other.push("patrol.stop", patrol_id, {})["status"] == "rejected"
