@@ -1,6 +1,5 @@
 """Patrols on the server: compact storage, summaries, flags, gaps, check-ins, scope, GCJ-02."""
 import uuid
-from datetime import datetime
 
 import pytest
 
@@ -9,7 +8,6 @@ from app.patrols import codec
 from app.patrols.geo import haversine_m, wgs84_to_gcj02
 from app.patrols.models import CheckIn, Patrol, PatrolChunk
 from app.patrols.services import trace_flags
-
 
 T0 = 1795741200  # 2026-11-27T01:00:00Z, 09:00 in Jinan
 

@@ -56,10 +56,12 @@ function closeGap() {
 
 async function onFix(pos) {
   const { longitude, latitude, accuracy } = pos.coords;
-  const fix = [Math.round(pos.timestamp / 1000), longitude, latitude, Math.round(accuracy)];
+  // Stamped on arrival: with maximumAge 0 that is when it was taken, and it keeps one clock.
+  const fix = [Math.round(Date.now() / 1000), longitude, latitude, Math.round(accuracy)];
   $('[data-gps]').textContent = `±${Math.round(accuracy)} m`;
   state.lastSeen = fix;
   if (accuracy > CFG.maxAccuracy) { state.dropped += 1; return; }
+  state.goodAt = fix[0];
   if (state.gap?.reason === 'gps_lost') closeGap();
   const last = state.last;
   if (last) {
@@ -77,9 +79,20 @@ async function onFix(pos) {
   if (state.buffer.length >= CFG.chunk) await flush(); else await save();
 }
 
+// One failed reading is not a lost GPS; no usable fix for a while is, and becomes a gap.
+const GPS_LOST_S = 30;
+
 function onError() {
   $('[data-gps]').textContent = '—';
-  openGap('gps_lost');
+}
+
+function checkGps() {
+  if (!state || state.gap || document.visibilityState === 'hidden') return;
+  const since = state.goodAt || Date.parse(state.started_at) / 1000;
+  if (Date.now() / 1000 - since > GPS_LOST_S) {
+    state.gap = { start: new Date(since * 1000).toISOString(), reason: 'gps_lost' };
+    save();
+  }
 }
 
 async function holdWakeLock() {
@@ -176,7 +189,10 @@ async function checkIn(event) {
 
 document.addEventListener('visibilitychange', async () => {
   if (!state) return;
-  if (document.visibilityState === 'hidden') { openGap('hidden'); await flush(); } else { closeGap(); holdWakeLock(); }
+  if (document.visibilityState === 'hidden') { openGap('hidden'); await flush(); return; }
+  closeGap();
+  state.goodAt = Date.now() / 1000; // give the GPS its time again before calling it lost
+  holdWakeLock();
 });
 
 $('[data-start]').addEventListener('click', start);
@@ -184,7 +200,7 @@ $('[data-stop]').addEventListener('click', () => stop());
 $('[data-checkin]').addEventListener('submit', checkIn);
 $('[data-resume-go]').addEventListener('click', () => { closeGap(); show('running'); watch(); render(); });
 $('[data-close-old]').addEventListener('click', () => stop(null));
-setInterval(render, 15000);
+setInterval(() => { checkGps(); render(); }, 5000);
 
 (async () => {
   state = await store.getMeta('patrol');
