@@ -5,6 +5,7 @@ from itertools import pairwise
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import defer, joinedload
 
 from ..events.models import Event
 from ..events.services import _parse_client_time
@@ -232,10 +233,12 @@ def day_rows(user, day, worker_id=None, grid_id=None):
     scope = scope_for(user)
     start, end = datetime.combine(day, datetime.min.time()), datetime.combine(day + timedelta(days=1),
                                                                                 datetime.min.time())
-    patrols = Patrol.query.filter(scope.grid_clause(Patrol.grid_id), Patrol.started_at >= start,
-                                  Patrol.started_at < end)
-    checkins = CheckIn.query.filter(scope.grid_clause(CheckIn.grid_id), CheckIn.at >= start,
-                                    CheckIn.at < end)
+    # The traces stay in the database (a day view needs only the summaries); people come in
+    # the same query, not one query each.
+    patrols = Patrol.query.options(defer(Patrol.trace), joinedload(Patrol.worker)).filter(
+        scope.grid_clause(Patrol.grid_id), Patrol.started_at >= start, Patrol.started_at < end)
+    checkins = CheckIn.query.options(joinedload(CheckIn.user)).filter(
+        scope.grid_clause(CheckIn.grid_id), CheckIn.at >= start, CheckIn.at < end)
     if worker_id:
         patrols = patrols.filter(Patrol.worker_id == worker_id)
         checkins = checkins.filter(CheckIn.user_id == worker_id)
