@@ -86,4 +86,8 @@ def load_config(instance_path: str) -> dict:
         # Patrol fixes worse than this (metres) are dropped on the phone; faster jumps are glitches.
         "PATROL_MAX_ACCURACY_M": _int("PATROL_MAX_ACCURACY_M", 50),
         "PATROL_MAX_SPEED_M_S": _int("PATROL_MAX_SPEED_M_S", 30),
+        # Optional map tiles, e.g. "https://tiles.example.com/{z}/{x}/{y}.png"; none by default,
+        # so maps work offline and need no key. MAP_TILE_CRS=gcj02 for most Chinese services.
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+        "MAP_TILE_CRS": os.environ.get("MAP_TILE_CRS", "wgs84"),
     }

@@ -17,10 +17,24 @@ CSP = "; ".join([
 ])
 
 
+def csp_for(app):
+    """The policy, with the configured tile server's origin allowed for images."""
+    from urllib.parse import urlsplit
+
+    tiles = app.config.get("MAP_TILE_URL") or ""
+    parts = urlsplit(tiles)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return CSP.replace("img-src 'self' data: blob:",
+                           f"img-src 'self' data: blob: {parts.scheme}://{parts.netloc}")
+    return CSP
+
+
 def install_security(app):
+    policy = csp_for(app)
+
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

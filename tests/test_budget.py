@@ -23,7 +23,7 @@ def module_closure(entry):
 def test_worker_pages_fit_the_budget(client, demo, login):
     worker = login("worker")
     total = 0
-    for page in ("/", "/report", "/reports", "/registry/app"):
+    for page in ("/", "/report", "/reports", "/registry/app", "/patrol"):
         html = worker.get(page).get_data(as_text=True)
         files = set()
         for href in re.findall(r'(?:href|src)="/static/([^"?]+\.(?:css|js))', html):

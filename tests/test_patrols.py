@@ -144,3 +144,28 @@ def test_supervisors_see_traces_in_scope_only(phone, login):
 
     other = Phone(login("w-qcl-frj-02"))
     assert other.push("patrol.stop", patrol_id, {})["status"] == "rejected"
+
+
+def test_tiles_are_optional_and_gcj02_is_for_display_only(phone, login, app):
+    from app.patrols.routes import project
+    from app.security import csp_for
+
+    fixes = walk(ROUTE)
+    patrol_id, _ = patrol_mutations(phone, fixes)
+    secretary = login("secretary")
+    plain = secretary.get(f"/patrols/{patrol_id}").get_data(as_text=True)
+    assert "<image" not in plain  # no tiles by default: works offline, needs no key
+    patrol = db.session.get(Patrol, patrol_id)
+    url = "https://tiles.example.com/{z}/{x}/{y}.png"
+    wgs = project(patrol.grid, fixes, [], url, "wgs84")
+    gcj = project(patrol.grid, fixes, [], url, "gcj02")
+    assert wgs["tiles"] and wgs["tiles"][0]["href"].startswith("https://tiles.example.com/")
+    assert 14 <= int(wgs["tiles"][0]["href"].split("/")[3]) <= 19  # a street-level zoom
+    # The shift moves the drawing against the tiles by a few hundred metres, not the stored data.
+    assert gcj["tiles"] != wgs["tiles"] or gcj["trace"] != wgs["trace"]
+    assert db.session.get(Patrol, patrol_id).grid.geojson == patrol.grid.geojson
+    app.config["MAP_TILE_URL"] = url
+    try:
+        assert "https://tiles.example.com" in csp_for(app)
+    finally:
+        app.config["MAP_TILE_URL"] = ""

@@ -1,4 +1,5 @@
 """Patrol pages: the phone's recorder (offline) and the supervisors' day view and map."""
+import math
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -8,6 +9,7 @@ from flask_login import current_user, login_required
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid
 from ..scope.services import get_or_404, scope_for
+from .geo import wgs84_to_gcj02
 from .models import CheckIn, Patrol, PatrolGap
 from .services import PATROLLER_ROLES, SUPERVISOR_ROLES, day_rows, fixes_of
 
@@ -58,26 +60,49 @@ def supervision():
                            workers=workers, worker_id=worker_id, grid_id=grid_id, flags=FLAG_LABELS)
 
 
-def project(grid, fixes, checkins):
-    """Screen coordinates for an SVG map of the grid, its trace and its check-ins (no tiles)."""
-    import math
+def _mercator(lon, lat):
+    """Web Mercator in world units (0..1), the space XYZ tiles are cut in."""
+    x = (lon + 180.0) / 360.0
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2
+    return x, y
 
+
+def project(grid, fixes, checkins, tile_url="", tile_crs="wgs84"):
+    """Screen coordinates for an SVG map of the grid, its trace and its check-ins.
+
+    Stored points are WGS-84; for a GCJ-02 tile service they are shifted for display only. With
+    tiles configured, the XYZ tiles that cover the view are placed under the drawing.
+    """
+    shift = wgs84_to_gcj02 if tile_url and tile_crs == "gcj02" else (lambda lon, lat: (lon, lat))
     g = grid.geometry
     rings = [g["coordinates"][0]] if g["type"] == "Polygon" else [p[0] for p in g["coordinates"]]
-    xs = [c[0] for r in rings for c in r] + [f[1] for f in fixes] + [c.lon for c in checkins]
-    ys = [c[1] for r in rings for c in r] + [f[2] for f in fixes] + [c.lat for c in checkins]
-    k = math.cos(math.radians((min(ys) + max(ys)) / 2))
-    span = max((max(xs) - min(xs)) * k, max(ys) - min(ys)) or 1e-6
+    rings = [[_mercator(*shift(c[0], c[1])) for c in r] for r in rings]
+    trace = [_mercator(*shift(f[1], f[2])) for f in fixes]
+    marks = [(_mercator(*shift(c.lon, c.lat)), c) for c in checkins]
+    xs = [p[0] for r in rings for p in r] + [p[0] for p in trace] + [m[0][0] for m in marks]
+    ys = [p[1] for r in rings for p in r] + [p[1] for p in trace] + [m[0][1] for m in marks]
+    x0, y0 = min(xs), min(ys)
+    span = max(max(xs) - x0, max(ys) - y0) or 1e-9
     scale = 1000 / span
 
-    def xy(lon, lat):
-        return round((lon - min(xs)) * k * scale, 1), round((max(ys) - lat) * scale, 1)
+    def xy(p):
+        return round((p[0] - x0) * scale, 1), round((p[1] - y0) * scale, 1)
 
+    tiles = []
+    if tile_url:
+        zoom = max(0, min(19, int(math.log2(scale / 256))))  # tiles of 256 px or a little more
+        n = 2 ** zoom
+        for tx in range(int(x0 * n), int(max(xs) * n) + 1):
+            for ty in range(int(y0 * n), int(max(ys) * n) + 1):
+                left, top = xy((tx / n, ty / n))
+                tiles.append({"href": tile_url.format(z=zoom, x=tx, y=ty), "x": left, "y": top,
+                              "size": round(scale / n, 1)})
     return {
-        "width": round((max(xs) - min(xs)) * k * scale, 1), "height": round((max(ys) - min(ys)) * scale, 1),
-        "rings": [" ".join(f"{x},{y}" for x, y in (xy(*c[:2]) for c in r)) for r in rings],
-        "trace": " ".join(f"{x},{y}" for x, y in (xy(f[1], f[2]) for f in fixes)),
-        "checkins": [(xy(c.lon, c.lat), c) for c in checkins],
+        "width": round((max(xs) - x0) * scale, 1), "height": round((max(ys) - y0) * scale, 1),
+        "rings": [" ".join(f"{x},{y}" for x, y in map(xy, r)) for r in rings],
+        "trace": " ".join(f"{x},{y}" for x, y in map(xy, trace)),
+        "checkins": [(xy(p), c) for p, c in marks],
+        "tiles": tiles,
     }
 
 
@@ -87,5 +112,7 @@ def detail(patrol_id):
     fixes = fixes_of(patrol)
     checkins = CheckIn.query.filter_by(patrol_id=patrol.id).order_by(CheckIn.at).all()
     gaps = PatrolGap.query.filter_by(patrol_id=patrol.id).order_by(PatrolGap.started_at).all()
-    return render_template("patrols/detail.html", patrol=patrol, map=project(patrol.grid, fixes, checkins),
+    view = project(patrol.grid, fixes, checkins, current_app.config.get("MAP_TILE_URL", ""),
+                   current_app.config.get("MAP_TILE_CRS", "wgs84"))
+    return render_template("patrols/detail.html", patrol=patrol, map=view,
                            checkins=checkins, gaps=gaps, flags=FLAG_LABELS)

@@ -179,8 +179,10 @@ async function checkIn(event) {
   const photos = [];
   const file = $('#checkin-photo').files[0];
   if (file) photos.push({ id: store.uuid(), blob: await resizePhoto(file), type: 'image/jpeg' });
+  const [linkKind, linkId] = ($('#checkin-link').value || ':').split(':');
   await enqueue('patrol.checkin', { patrol_id: state.id, lon: fix[1], lat: fix[2], accuracy: fix[3],
-    note: $('#checkin-note').value.trim(), photo_id: photos[0]?.id || null }, photos);
+    note: $('#checkin-note').value.trim(), photo_id: photos[0]?.id || null,
+    link_kind: linkKind || null, link_id: linkId || null }, photos);
   state.checkins = (state.checkins || 0) + 1;
   await save();
   event.target.reset();
@@ -202,7 +204,17 @@ $('[data-resume-go]').addEventListener('click', () => { closeGap(); show('runnin
 $('[data-close-old]').addEventListener('click', () => stop(null));
 setInterval(() => { checkGps(); render(); }, 5000);
 
+// Check-ins may point at a registry record or one of my reports that the phone already holds.
+async function fillLinks() {
+  const select = $('#checkin-link');
+  const records = (await store.records('record')).sort((a, b) => (a.name || '').localeCompare(b.name || '', 'zh'));
+  const events = (await store.records('event')).filter((e) => e.mine);
+  for (const r of records.slice(0, 300)) select.append(new Option(r.name, `record:${r.id}`));
+  for (const e of events.slice(0, 50)) select.append(new Option(e.description.slice(0, 30), `event:${e.id}`));
+}
+
 (async () => {
+  fillLinks();
   state = await store.getMeta('patrol');
   if (state) { $('[data-resume]').hidden = false; $('[data-start]').hidden = true; }
   show('idle');
