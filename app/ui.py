@@ -37,7 +37,7 @@ def nav_items(user):
         items.append(("registry.phone_app", _l("登记"), "people"))
     if "secretary" in roles:
         items.append(("registry.review_queue", _l("审核"), "log"))
-    if roles & {"secretary", "street", "command"}:
+    if roles & {"grid_leader", "secretary", "street", "command"}:
         items.append(("patrols.supervision", _l("督导"), "grid"))
     if roles & {"secretary", "street", "command"}:
         items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
