@@ -9,20 +9,15 @@ size extrapolated to a year (1,300 workers × 2 × 365), and the supervisors' qu
 """
 import argparse
 import math
-import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "bench")
-os.environ.setdefault("DATA_KEY", "bench")
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.extensions import db
+from bench.common import fresh_app, print_table  # noqa: I001  (sets the keys before the app loads)
 
 FIXES = 600
 
@@ -165,21 +160,11 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    from tests.conftest import create_pg_database, drop_pg_database, postgres_available
-
     for backend in args.backends.split(","):
-        pg_name, path = None, None
-        if backend == "sqlite":
-            path = f"{tempfile.mkdtemp()}/patrols.db"
-            url = f"sqlite:///{path}"
-        else:
-            if not postgres_available()[0]:
-                print("postgres: not available, skipped")
+        with fresh_app(backend) as ready:
+            if ready is None:
                 continue
-            pg_name, url = create_pg_database()
-            url = url.replace("postgresql://", "postgresql+psycopg://")
-        try:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+            app, path = ready
             load_s, workers = load(app, args.days)
             count, trace_bytes, table = sizes(app, path)
             results = time_queries(app, args.runs)
@@ -190,15 +175,7 @@ def main():
                   f"{trace_bytes / count / FIXES:.1f} B a fix)")
             print(f"  patrol table with indexes: {table / 1e6:,.1f} MB → a year "
                   f"({year:,} patrols): {table / count * year / 1e9:,.1f} GB")
-            print("| query | p50 ms | p95 ms |\n|---|---|---|")
-            for label, (p50, p95) in results.items():
-                print(f"| {label} | {p50:.1f} | {p95:.1f} |")
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        finally:
-            if pg_name:
-                drop_pg_database(pg_name)
+            print_table("query", results)
 
 
 if __name__ == "__main__":

@@ -7,20 +7,15 @@ times the secretary's pages in-process (Flask test client, no network): the firs
 page of the list, and searches by name prefix, pinyin initials, full ID number and phone tail.
 """
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 
-os.environ.setdefault("SECRET_KEY", "bench")
-os.environ.setdefault("DATA_KEY", "bench")
+from pypinyin import Style, lazy_pinyin
 
-from pypinyin import Style, lazy_pinyin  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.extensions import db
+from bench.common import fresh_app, print_table  # noqa: I001  (sets the keys before the app loads)
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "芳伟娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰建国志红春梅海燕文"
@@ -117,31 +112,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=50000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--backends", default="sqlite,postgres")
     args = parser.parse_args()
-    from tests.conftest import create_pg_database, drop_pg_database, postgres_available
-
-    backends = [("sqlite", f"sqlite:///{tempfile.mkdtemp()}/bench.db")]
-    pg_name = None
-    if postgres_available()[0]:
-        pg_name, url = create_pg_database()
-        backends.append(("postgres", url.replace("postgresql://", "postgresql+psycopg://")))
-    try:
-        for backend, url in backends:
-            app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    for backend in args.backends.split(","):
+        with fresh_app(backend) as ready:
+            if ready is None:
+                continue
+            app, _path = ready
             sample, load_s = load(app, args.people)
             results = time_pages(app, sample, args.runs)
             print(f"\n{backend}: {args.people} residents loaded in {load_s:.1f} s; {args.runs} runs each")
-            print("| page | p50 ms | p95 ms |\n|---|---|---|")
-            for label, (p50, p95) in results.items():
-                print(f"| {label} | {p50:.1f} | {p95:.1f} |")
-            plan = explain(app, sample)
-            print(f"\n{backend} plan for an initials search:\n" + plan)
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-    finally:
-        if pg_name:
-            drop_pg_database(pg_name)
+            print_table("page", results)
+            print(f"\n{backend} plan for an initials search:\n" + explain(app, sample))
 
 
 if __name__ == "__main__":
