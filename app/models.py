@@ -2,7 +2,7 @@
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginAttempt, RoleAssignment, User  # noqa: F401
 from .events import scope as _event_scope  # noqa: F401  (registers the event scope rule)
-from .events.models import Event, EventCategory, EventPhoto  # noqa: F401
+from .events.models import Event, EventAction, EventCategory, EventPhoto  # noqa: F401
 from .events.workcal import HolidayOverride  # noqa: F401
 from .media.models import Media  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401

@@ -16,6 +16,12 @@ class EventCategory(db.Model):
     parent_id = db.Column(db.Integer, db.ForeignKey("event_category.id"), index=True)
     active = db.Column(db.Boolean, nullable=False, default=True)
     sort_order = db.Column(db.Integer, nullable=False, default=0)
+    # Time limit once dispatched, in working hours or working days (see workcal).
+    time_limit = db.Column(db.Integer, nullable=False, default=3)
+    time_unit = db.Column(db.String(8), nullable=False, default="days")  # hours | days
+    self_resolvable = db.Column(db.Boolean, nullable=False, default=False)
+    default_department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
+    closing_criteria = db.Column(db.Text, nullable=False, default="")
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     parent = db.relationship("EventCategory", remote_side=[id], backref="children")
@@ -42,6 +48,15 @@ class Event(db.Model):
     source = db.Column(db.String(20), nullable=False)
     reporter_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
     state = db.Column(db.String(20), nullable=False, default="reported", index=True)
+    level = db.Column(db.String(12), nullable=False, default="community")  # who holds it now
+    department_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
+    dispatched_at = db.Column(db.DateTime)
+    deadline_at = db.Column(db.DateTime)
+    hold_started_at = db.Column(db.DateTime)  # the clock is paused while on hold
+    held_seconds = db.Column(db.Integer, nullable=False, default=0)
+    rework_count = db.Column(db.Integer, nullable=False, default=0)
+    closed_at = db.Column(db.DateTime)
+    close_type = db.Column(db.String(8))  # on_time | overdue
     version = db.Column(db.Integer, nullable=False, default=1)
     reported_at = db.Column(db.DateTime, nullable=False)  # when the worker saved it on the phone
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -53,6 +68,26 @@ class Event(db.Model):
     reporter = db.relationship("User")
     photos = db.relationship("EventPhoto", order_by="EventPhoto.position",
                              cascade="all, delete-orphan", back_populates="event")
+
+
+class EventAction(db.Model):
+    """One row per move of an event: who, in which role and level, from → to, note, photos."""
+
+    __tablename__ = "event_action"
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.String(36), db.ForeignKey("event.id"), nullable=False, index=True)
+    action = db.Column(db.String(24), nullable=False)
+    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    actor_role = db.Column(db.String(20), nullable=False)
+    level = db.Column(db.String(12), nullable=False)
+    from_state = db.Column(db.String(20), nullable=False)
+    to_state = db.Column(db.String(20), nullable=False)
+    note = db.Column(db.Text)
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    actor = db.relationship("User")
 
 
 class EventPhoto(db.Model):

@@ -1,0 +1,158 @@
+"""The event closed loop: every move × role, allowed or refused; a full loop with escalation to
+a department and one rework; the paused clock; two people acting at once."""
+import threading
+import uuid
+from datetime import datetime
+
+import pytest
+
+from app.auth.models import User
+from app.events.models import Event, EventAction, EventCategory
+from app.events.workflow import MOVES, WorkflowError, transition
+from app.extensions import db
+from app.org.models import Department, Grid
+
+ROLE_USERS = {"grid_worker": "worker", "grid_leader": "leader", "part_time": "rider",
+              "secretary": "secretary", "street": "street", "command": "command",
+              "department": "dept"}
+
+
+def user(name):
+    return User.query.filter_by(username=name).one()
+
+
+def make_event(state="reported", level="community", reporter="worker", department=True, **extra):
+    grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
+    category = EventCategory.query.filter_by(code="SR01").one()
+    point = grid.shape.representative_point()
+    event = Event(id=str(uuid.uuid4()), category=category, description="路口垃圾堆积",
+                  lon=point.x, lat=point.y, grid=grid, source="grid_worker",
+                  reporter=user(reporter), reported_at=datetime(2026, 11, 27, 1), state=state,
+                  level=level, **extra)
+    if department:
+        event.department_id = Department.query.filter_by(code="LX-CG").one().id
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+# The level an event must be at for each acting role; the department's own department.
+LEVEL_FOR = {"secretary": "community", "street": "street", "command": "district"}
+
+
+def allowed(action, role):
+    move = MOVES[action]
+    return role in move.roles
+
+
+@pytest.mark.parametrize("action", sorted(MOVES))
+def test_every_move_for_every_role(demo, action):
+    """Each role tries the move on an event in a state the move starts from, held at that
+    role's level: the roles the table names succeed, every other role is refused and the event
+    is unchanged."""
+    move = MOVES[action]
+    EventCategory.query.filter_by(code="SR01").update({"self_resolvable": True})
+    db.session.commit()
+    for role, username in ROLE_USERS.items():
+        # Workers act on their own reports (the on-site check, self-resolution).
+        reporter = username if role in ("grid_worker", "grid_leader", "part_time") else "worker"
+        event = make_event(state=move.sources[0], level=LEVEL_FOR.get(role, "community"),
+                           reporter=reporter)
+        before = (event.state, event.level, event.version)
+        try:
+            transition(user(username), event.id, action, event.version, note="说明", photos=["p"],
+                       hours=4, department_id=event.department_id)
+            ok = True
+        except WorkflowError as exc:
+            ok = False
+            assert exc.code in ("forbidden", "invalid"), (action, role, exc.message)
+            db.session.rollback()
+        db.session.refresh(event)
+        assert ok == allowed(action, role), (action, role)
+        if not ok:
+            assert (event.state, event.level, event.version) == before
+            assert EventAction.query.filter_by(event_id=event.id).count() == 0
+
+
+def test_illegal_moves_are_refused_with_a_reason(demo):
+    event = make_event(state="closed")
+    with pytest.raises(WorkflowError) as err:
+        transition(user("secretary"), event.id, "accept", event.version)
+    assert "不能执行" in str(err.value.message)
+    fresh = make_event()
+    with pytest.raises(WorkflowError) as err:
+        transition(user("secretary"), fresh.id, "refuse", fresh.version)
+    assert err.value.code == "invalid"  # a refusal needs its reason
+    # A street user cannot act on an event still held by the community.
+    with pytest.raises(WorkflowError) as err:
+        transition(user("street"), fresh.id, "accept", fresh.version)
+    assert err.value.code == "forbidden"
+
+
+def test_full_loop_with_escalation_department_and_one_rework(demo):
+    event = make_event(department=False)
+    secretary, street, dept, worker = user("secretary"), user("street"), user("dept"), user("worker")
+    steps = [(secretary, "escalate", {}), (street, "accept", {}), (street, "dispatch", {}),
+             (dept, "dept_accept", {}), (dept, "report_handled", {"photos": ["a"]}),
+             (worker, "check_fail", {"note": "仍有垃圾"}), (dept, "report_handled", {"photos": ["b"]}),
+             (worker, "check_pass", {})]
+    category = EventCategory.query.filter_by(code="SR01").one()
+    category.default_department_id = Department.query.filter_by(code="LX-CG").one().id
+    db.session.commit()
+    for actor, action, extra in steps:
+        event = transition(actor, event.id, action, event.version, **extra)
+    assert event.state == "closed" and event.level == "street" and event.rework_count == 1
+    assert event.deadline_at is not None and event.close_type == "on_time"
+    log = EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id).all()
+    assert [(a.action, a.from_state, a.to_state) for a in log] == [
+        ("escalate", "reported", "reported"), ("accept", "reported", "accepted"),
+        ("dispatch", "accepted", "dispatched"), ("dept_accept", "dispatched", "in_progress"),
+        ("report_handled", "in_progress", "handled"), ("check_fail", "handled", "in_progress"),
+        ("report_handled", "in_progress", "handled"), ("check_pass", "handled", "closed")]
+    assert [a.actor_role for a in log][:3] == ["secretary", "street", "street"]
+
+
+def test_a_hold_pauses_the_clock(demo):
+    from datetime import timedelta
+
+    event = make_event(state="in_progress", level="street",
+                       deadline_at=datetime(2026, 12, 1, 9, 30))
+    event = transition(user("dept"), event.id, "request_hold", event.version, note="等待配件")
+    event = transition(user("street"), event.id, "approve_hold", event.version)
+    Event.query.filter_by(id=event.id).update(
+        {"hold_started_at": event.hold_started_at - timedelta(hours=5)})
+    db.session.commit()
+    db.session.refresh(event)
+    event = transition(user("dept"), event.id, "resume", event.version)
+    assert event.held_seconds >= 5 * 3600
+    assert event.deadline_at >= datetime(2026, 12, 1, 14, 30)
+
+
+def test_two_people_acting_at_once_cannot_both_win(demo, app):
+    event = make_event()
+    version = event.version
+    results, barrier = [], threading.Barrier(2)
+
+    def act(name, action, note):
+        with app.app_context():
+            barrier.wait()
+            try:
+                transition(User.query.filter_by(username=name).one(), event.id, action, version,
+                           note=note)
+                results.append((action, "won"))
+            except WorkflowError as exc:
+                results.append((action, exc.code))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=act, args=("secretary", "accept", "")),
+               threading.Thread(target=act, args=("secretary", "refuse", "重复上报"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.remove()
+    outcomes = sorted(r[1] for r in results)
+    assert outcomes == ["stale", "won"], results
+    assert EventAction.query.filter_by(event_id=event.id).count() == 1
+    assert db.session.get(Event, event.id).version == version + 1
