@@ -156,3 +156,50 @@ def test_two_people_acting_at_once_cannot_both_win(demo, app):
     assert outcomes == ["stale", "won"], results
     assert EventAction.query.filter_by(event_id=event.id).count() == 1
     assert db.session.get(Event, event.id).version == version + 1
+
+
+def test_pages_show_the_inbox_and_the_actions_the_user_may_take(demo, login):
+    from tests.conftest import csrf_from
+
+    event = make_event(department=False)
+    secretary = login("secretary")
+    inbox = secretary.get("/events").get_data(as_text=True)
+    assert "路口垃圾堆积" in inbox
+    page = secretary.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "立案" in page and "上提（吹哨）" in page and "派遣部门" not in page
+    response = secretary.post(f"/events/{event.id}/act", data={
+        "csrf_token": csrf_from(page), "action": "escalate", "version": event.version})
+    assert response.status_code == 302
+    db.session.refresh(event)
+    assert event.level == "street"
+    # The page the secretary had open is now stale: a second move is refused and explained.
+    stale = secretary.post(f"/events/{event.id}/act", data={
+        "csrf_token": csrf_from(page), "action": "accept", "version": 1}, follow_redirects=True)
+    assert "已被他人处理" in stale.get_data(as_text=True)
+    street = login("street")
+    page = street.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "派遣部门" not in page  # accept first
+    street.post(f"/events/{event.id}/act", data={"csrf_token": csrf_from(page), "action": "accept",
+                                                  "version": event.version})
+    page = street.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "派遣部门" in page and "吹哨部门" in page
+    # The department sees it only once dispatched to it.
+    assert login("dept").get(f"/events/{event.id}").status_code == 404
+
+
+def test_on_site_check_from_the_phone_through_the_outbox(demo, login):
+    from tests.test_registry import Phone
+
+    event = make_event(state="handled", level="street")
+    worker = Phone(login("worker"))
+    answer = worker.push("event.transition", event.id, {"action": "check_fail", "note": "未清理"},
+                         base_version=event.version)
+    assert answer["status"] == "applied" and answer["state"] == "in_progress"
+    db.session.refresh(event)
+    assert event.rework_count == 1
+    # A stale check (the phone held an older version) comes back as needing a fix, not applied.
+    again = worker.push("event.transition", event.id, {"action": "check_pass"}, base_version=1)
+    assert again["status"] == "rejected" and again["code"] == "stale"
+    other = Phone(login("w-qcl-frj-02"))
+    assert other.push("event.transition", event.id, {"action": "check_pass"},
+                      base_version=event.version)["status"] in ("forbidden", "rejected")

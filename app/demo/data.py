@@ -97,10 +97,11 @@ def load_demo():
     """The small demo district. Returns the demo sign-ins as (username, role, where)."""
     rng = random.Random(2026)
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: every demo user shares it
-    load_catalogue()
     district = _unit(*DISTRICT, "district")
     departments = [Department(code=f"LX-{c}", name=n, district=district) for c, n in DEPARTMENTS]
     db.session.add_all(departments)
+    db.session.flush()
+    load_catalogue({d.code: d.id for d in departments})
 
     vertices = lattice(6, 2)
     grids, communities, streets = {}, {}, {}
@@ -160,10 +161,11 @@ def load_district_scale(streets=13, communities=100, grids=1293, exclusive=207):
     """
     rng = random.Random(1293)
     password_hash = hash_password(DEMO_PASSWORD)
-    load_catalogue()
     district = _unit(*DISTRICT, "district")
     db.session.add_all(Department(code=f"LX-{c}", name=n, district=district)
                        for c, n in DEPARTMENTS)
+    db.session.flush()
+    load_catalogue({d.code: d.id for d in Department.query})
     street_units = [_unit(f"LX-S{s + 1:02d}", LIXIA_STREETS[s % len(LIXIA_STREETS)], "street",
                           district) for s in range(streets)]
     community_units = [

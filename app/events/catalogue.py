@@ -25,14 +25,35 @@ DEFAULT_CATALOGUE = [
 ]
 
 
-def load_catalogue():
+# Per major category: time limit, unit, whether a grid worker may self-resolve, the department
+# it usually goes to (by code), and what "closed" means.
+RULES = {
+    "SR": (2, "days", True, "LX-CG", "现场清理干净，无暴露垃圾、无乱堆乱放"),
+    "JM": (1, "days", True, "LX-CG", "占道、乱停已清除，现场恢复通行"),
+    "GS": (3, "days", False, "LX-CG", "设施修复或更换，可正常使用"),
+    "AQ": (8, "hours", False, "LX-YJ", "隐患消除，复查无风险"),
+    "MD": (5, "days", True, "LX-SJ", "双方达成调解或已依法引导"),
+    "ZA": (1, "days", False, "LX-GA", "警情已处置，现场恢复正常"),
+    "MS": (5, "days", False, "LX-ZJ", "诉求已答复并落实"),
+    "QY": (5, "days", False, "LX-SJ", "企业诉求已答复并落实"),
+    "TF": (2, "hours", False, "LX-YJ", "险情排除，人员安全"),
+}
+
+
+def load_catalogue(departments=None):
+    """The catalogue; ``departments`` maps department codes to ids for default dispatch."""
+    departments = departments or {}
     for order, (code, name, subs) in enumerate(DEFAULT_CATALOGUE):
-        major = EventCategory(code=code, name=name, sort_order=order)
+        limit, unit, self_ok, dept, criteria = RULES[code]
+        rules = {"time_limit": limit, "time_unit": unit, "self_resolvable": self_ok,
+                 "default_department_id": departments.get(dept), "closing_criteria": criteria}
+        major = EventCategory(code=code, name=name, sort_order=order, **rules)
         db.session.add(major)
         db.session.flush()
         log_change("category", major.id)
         for sub_order, (sub_code, sub_name) in enumerate(subs):
-            sub = EventCategory(code=sub_code, name=sub_name, parent_id=major.id, sort_order=sub_order)
+            sub = EventCategory(code=sub_code, name=sub_name, parent_id=major.id, sort_order=sub_order,
+                                **rules)
             db.session.add(sub)
             db.session.flush()
             log_change("category", sub.id)

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..media.services import MediaError, store_photo
-from ..scope.services import get_or_404, scope_for
+from ..scope.services import can_view, get_or_404, scope_for
 from ..sync.services import Forbidden, Rejected
+from . import workflow
 from .forms import URGENCY_LABELS, QuickReportForm
-from .models import Event, EventCategory
+from .models import Event, EventAction, EventCategory
 from .pull import event_json
 from .scope import event_visibility_clause
 from .services import REPORTER_ROLES, create_quick_report
@@ -88,17 +89,58 @@ def my_reports():
 
 @bp.route("/events")
 def event_list():
+    """"Needs me" first (the inbox), or everything in scope."""
     scope = scope_for(current_user)
-    query = Event.query.filter(event_visibility_clause(scope, current_user.id))
+    tab = "all" if request.args.get("tab") == "all" else "inbox"
+    if tab == "inbox":
+        query = Event.query.filter(workflow.inbox_clause(current_user), Event.deleted_at.is_(None))
+    else:
+        query = Event.query.filter(event_visibility_clause(scope, current_user.id))
     page = query.order_by(Event.reported_at.desc()).paginate(
         page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
-    return render_template("events/list.html", page=page, URGENCY_LABELS=URGENCY_LABELS)
+    return render_template("events/list.html", page=page, URGENCY_LABELS=URGENCY_LABELS, tab=tab,
+                           STATES=workflow.STATE_LABELS)
 
 
 @bp.route("/events/<event_id>")
 def event_detail(event_id):
-    event = get_or_404(current_user, Event, event_id)
-    return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS)
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view(current_user, event):
+        abort(404)
+    from ..org.models import Department
+
+    actions = workflow.available_actions(current_user, event)
+    log = EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id).all()
+    departments = Department.query.order_by(Department.code).all() if {"dispatch", "whistle"} & set(actions) else []
+    return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS,
+                           actions=actions, log=log, departments=departments, MOVES=workflow.MOVES,
+                           STATES=workflow.STATE_LABELS, ACTIONS=workflow.ACTION_LABELS)
+
+
+@bp.post("/events/<event_id>/act")
+def event_act(event_id):
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view(current_user, event):
+        abort(404)
+    photos = []
+    try:
+        for upload in request.files.getlist("photos"):
+            if getattr(upload, "filename", ""):
+                media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(), upload.mimetype)
+                photos.append(media.id)
+        db.session.commit()
+        workflow.transition(current_user, event.id, request.form.get("action", ""),
+                            request.form.get("version", type=int), note=request.form.get("note", ""),
+                            photos=photos, department_id=request.form.get("department_id", type=int),
+                            hours=request.form.get("hours", type=float))
+        flash(_("已完成：%(a)s", a=workflow.ACTION_LABELS.get(request.form.get("action"), "")), "info")
+    except MediaError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    except workflow.WorkflowError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("events.event_detail", event_id=event.id))
 
 
 @bp.get("/api/v1/events/<event_id>")

@@ -17,6 +17,8 @@ def event_rule(user, event, action):
         return False  # changes go through the event services, which check their own guards
     if event.reporter_id == user.id or scope.is_admin:
         return True
+    if event.department_id and event.department_id in scope.department_ids:
+        return True  # a department sees what is dispatched to it
     return bool(scope.roles & STAFF_ROLES) and scope.covers_grid(event.grid_id)
 
 
@@ -28,4 +30,5 @@ def event_visibility_clause(scope, user_id):
     if scope.is_admin:
         return Event.deleted_at.is_(None)
     staff = scope.grid_clause(Event.grid_id) if scope.roles & STAFF_ROLES else false()
-    return or_(own, staff) & Event.deleted_at.is_(None)
+    assigned = Event.department_id.in_(scope.department_ids) if scope.department_ids else false()
+    return or_(own, staff, assigned) & Event.deleted_at.is_(None)

@@ -92,3 +92,26 @@ def apply_report(user, mutation):
     event = create_quick_report(user, mutation["record_id"], form, photo_ids,
                                 reported_at=mutation.get("created_at"))
     return {"record_id": event.id, "version": event.version, "grid": event.grid.name}
+
+
+@handler("event.transition")
+def apply_transition(user, mutation):
+    """Moves a worker makes on the phone, maybe offline: the on-site check, self-resolution."""
+    from . import workflow
+
+    data = mutation.get("data") or {}
+    action = data.get("action")
+    if action not in workflow.PHONE_ACTIONS:
+        raise Rejected({"action": [str(_l("这个操作不能从手机离线提交"))]})
+    photos = [str(p) for p in data.get("photos") or []]
+    found = {m.id for m in Media.query.filter(Media.id.in_(photos), Media.owner_id == user.id)}
+    if set(photos) - found:
+        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
+    try:
+        event = workflow.transition(user, mutation["record_id"], action, mutation.get("base_version"),
+                                    note=data.get("note", ""), photos=photos, commit=False)
+    except workflow.WorkflowError as exc:
+        if exc.code == "forbidden":
+            raise Forbidden(exc.message) from None
+        raise Rejected({"action": [str(exc.message)]}, code=exc.code) from None
+    return {"record_id": event.id, "version": event.version, "state": event.state}

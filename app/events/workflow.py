@@ -95,8 +95,9 @@ def acting_role(user, event, move: Move):
 
 
 def transition(user, event_id, action, expected_version, note="", photos=(), department_id=None,
-               hours=None):
-    """Apply one move. Raises WorkflowError; on success returns the event (committed)."""
+               hours=None, commit=True):
+    """Apply one move. Raises WorkflowError; on success returns the event. ``commit=False`` lets
+    the sync API commit the move together with its ledger row."""
     move = MOVES.get(action)
     if move is None:
         raise WorkflowError(_l("未知的操作"))
@@ -167,6 +168,71 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     from ..sync.services import log_change
 
     log_change("event", event.id, grid_id=event.grid_id, owner_id=event.reporter_id)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     db.session.refresh(event)
     return event
+
+
+STATE_LABELS = {
+    "reported": _l("已上报"), "verifying": _l("待核实"), "accepted": _l("已立案"),
+    "refused": _l("不予立案"), "dispatched": _l("已派遣"), "in_progress": _l("处置中"),
+    "hold_requested": _l("挂账待批"), "on_hold": _l("挂账"), "extension_requested": _l("延期待批"),
+    "handled": _l("已处置，待核查"), "closed": _l("已结案"), "self_resolved": _l("自行处置，待审核"),
+}
+ACTION_LABELS = {
+    "accept": _l("立案"), "refuse": _l("不予立案"), "escalate": _l("上提（吹哨）"),
+    "handle_here": _l("本级处置"), "dispatch": _l("派遣部门"), "whistle": _l("吹哨部门"),
+    "dept_accept": _l("接收"), "dept_return": _l("回退"), "request_hold": _l("申请挂账"),
+    "approve_hold": _l("批准挂账"), "reject_hold": _l("驳回挂账"), "resume": _l("恢复处置"),
+    "request_extension": _l("申请延期"), "approve_extension": _l("批准延期"),
+    "reject_extension": _l("驳回延期"), "report_handled": _l("反馈已处置"),
+    "check_pass": _l("核查通过"), "check_fail": _l("核查不通过（返工）"),
+    "self_resolve": _l("自行处置"), "audit_pass": _l("审核通过"), "audit_fail": _l("审核不通过"),
+}
+# Phone actions that go through the outbox (the worker may be offline on site).
+PHONE_ACTIONS = ("check_pass", "check_fail", "self_resolve")
+
+
+def available_actions(user, event):
+    out = []
+    for action, move in MOVES.items():
+        if event.state not in move.sources:
+            continue
+        if action == "escalate" and event.level == LEVELS[-1]:
+            continue
+        if action == "self_resolve" and not event.category.self_resolvable:
+            continue
+        try:
+            acting_role(user, event, move)
+        except WorkflowError:
+            continue
+        out.append(action)
+    return out
+
+
+def inbox_clause(user):
+    """Events that wait for this user: their level's new and accepted events, approvals,
+    their department's work, and their own reports to check on site."""
+    from sqlalchemy import and_, false, or_
+
+    scope = scope_for(user)
+    parts = []
+    for role, level in ROLE_LEVEL.items():
+        if role in scope.roles:
+            states = ["reported", "verifying", "accepted"]
+            if role == "secretary":
+                states.append("self_resolved")
+            else:
+                states += ["hold_requested", "extension_requested"]
+            parts.append(and_(Event.level == level, Event.state.in_(states),
+                              scope.grid_clause(Event.grid_id)))
+    if scope.department_ids:
+        parts.append(and_(Event.department_id.in_(scope.department_ids),
+                          Event.state.in_(["dispatched", "in_progress", "on_hold"])))
+    parts.append(and_(Event.reporter_id == user.id, Event.state == "handled"))
+    return or_(*parts) if parts else false()
+
+
+def inbox_count(user):
+    return Event.query.filter(inbox_clause(user), Event.deleted_at.is_(None)).count()
