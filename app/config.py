@@ -61,6 +61,9 @@ def load_config(instance_path: str) -> dict:
         "SESSION_LIFETIME": timedelta(minutes=lifetime),
         # The cookie outlives the session so that an expired session can be told apart from none.
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=lifetime) + timedelta(days=30),
+        # Re-send the cookie only when the session changes: a phone syncing in the background
+        # must not overwrite, with an older copy, the cookie a page navigation just set.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),

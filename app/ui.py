@@ -70,6 +70,12 @@ def js_strings():
         "poorGps": str(_l("定位精度差，可在地图上选点")), "needCategory": str(_l("请选择类别")),
         "needDescription": str(_l("请填写情况描述")), "needLocation": str(_l("需要位置")),
         "needPhoto": str(_l("至少需要 1 张照片")),
+        "toCheck": str(_l("待我核查")), "pass": str(_l("核查通过")), "failCheck": str(_l("不通过，返工")),
+        "why": str(_l("核查说明（不通过时必填）")),
+        "states": {"reported": str(_l("已上报")), "accepted": str(_l("已立案")),
+                   "dispatched": str(_l("已派遣")), "in_progress": str(_l("处置中")),
+                   "closed": str(_l("已结案")), "checked": str(_l("核查结果等待发送")),
+                   "refused": str(_l("不予立案"))},
     }
 
 

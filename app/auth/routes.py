@@ -69,7 +69,10 @@ def enforce_session_lifetime():
         session.pop("last_seen", None)
         g.session_expired = True
         return
-    session["last_seen"] = now
+    # Touch the session at most once a minute: each touch re-sends the cookie, and concurrent
+    # responses (sync calls beside a page) would otherwise race to set it.
+    if last_seen is None or now - last_seen > 60:
+        session["last_seen"] = now
 
 
 @bp.route("/login", methods=["GET", "POST"])

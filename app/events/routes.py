@@ -111,7 +111,8 @@ def event_detail(event_id):
 
     actions = workflow.available_actions(current_user, event)
     log = EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id).all()
-    departments = Department.query.order_by(Department.code).all() if {"dispatch", "whistle"} & set(actions) else []
+    needs_department = {"dispatch", "whistle"} & set(actions)
+    departments = Department.query.order_by(Department.code).all() if needs_department else []
     return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS,
                            actions=actions, log=log, departments=departments, MOVES=workflow.MOVES,
                            STATES=workflow.STATE_LABELS, ACTIONS=workflow.ACTION_LABELS)

@@ -109,7 +109,7 @@ function boot() {
   navigator.storage?.persist?.().catch(() => {});
   iosHint();
   registerWorker().catch((err) => console.error('service worker', err));
-  startTriggers();
+  if (document.body.dataset.sync) startTriggers(); // only roles that record things keep an outbox
 }
 
 boot();

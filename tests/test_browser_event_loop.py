@@ -1,0 +1,88 @@
+"""The closed loop in the browser: a worker's report goes up to the street, out to a department,
+which takes it and reports it handled with a photo; the worker checks it on site, offline."""
+import sqlite3
+
+from playwright.sync_api import expect
+
+from tests.pwa import (
+    PHONE,
+    cut_network,
+    make_report,
+    outbox_states,
+    photo_file,
+    restore_network,
+    sign_in,
+    wait_for_outbox,
+    wait_until_offline_ready,
+)
+
+
+def sync(page):
+    wait_for_outbox(page, lambda s: s == [], poke=lambda: page.get_by_role("button", name="立即同步").click())
+
+
+def act(page, base_url, event_id, button, **fill):
+    page.goto(f"{base_url}/events/{event_id}")
+    form = page.locator("form.act").filter(has=page.get_by_role("button", name=button, exact=True))
+    for label, value in fill.items():
+        if label == "photo":
+            form.locator("input[type=file]").set_input_files(value)
+        else:
+            form.get_by_label(label).fill(value)
+    with page.expect_navigation():
+        form.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator(".flash-info")).to_contain_text(f"已完成：{button}")
+
+
+def state_of(live_server, event_id):
+    with sqlite3.connect(live_server.db_path) as conn:
+        return conn.execute("SELECT state, level, close_type, rework_count FROM event WHERE id = ?",
+                            (event_id,)).fetchone()
+
+
+def test_report_escalated_dispatched_handled_and_checked_offline(browser, live_server, tmp_path):
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    sign_in(phone, live_server.url, "worker")
+    wait_until_offline_ready(phone)
+    make_report(phone, live_server.url, "test-loop 井盖缺失", photo_file(tmp_path),
+                category="公共设施 / 井盖缺损")
+    sync(phone)
+    with sqlite3.connect(live_server.db_path) as conn:
+        (event_id,) = conn.execute("SELECT id FROM event WHERE description = 'test-loop 井盖缺失'").fetchone()
+
+    office = browser.new_context(viewport={"width": 1280, "height": 800})
+    desk = office.new_page()
+    sign_in(desk, live_server.url, "secretary")
+    desk.goto(live_server.url + "/events")
+    expect(desk.get_by_role("link", name="test-loop 井盖缺失")).to_be_visible()  # in the inbox
+    act(desk, live_server.url, event_id, "上提（吹哨）")
+    office.clear_cookies()
+    sign_in(desk, live_server.url, "street")
+    act(desk, live_server.url, event_id, "立案")
+    act(desk, live_server.url, event_id, "派遣部门")
+    assert state_of(live_server, event_id)[:2] == ("dispatched", "street")
+    office.clear_cookies()
+    sign_in(desk, live_server.url, "dept")
+    desk.goto(live_server.url + "/events")
+    expect(desk.get_by_role("link", name="test-loop 井盖缺失")).to_be_visible()
+    act(desk, live_server.url, event_id, "接收")
+    act(desk, live_server.url, event_id, "反馈已处置", photo=photo_file(tmp_path, "fixed.jpg"))
+    assert state_of(live_server, event_id)[0] == "handled"
+    office.close()
+
+    # The worker checks on site with no signal.
+    phone.goto(live_server.url + "/reports")
+    phone.get_by_role("button", name="立即同步").click()
+    item = phone.locator("#report-list li").filter(has_text="test-loop 井盖缺失")
+    expect(item.get_by_text("待我核查")).to_be_visible(timeout=15000)
+    cut_network(phone_ctx)
+    item.get_by_role("button", name="核查通过").click()
+    expect(item.get_by_text("核查结果等待发送")).to_be_visible()
+    assert outbox_states(phone) == ["pending"]
+    assert state_of(live_server, event_id)[0] == "handled"
+    restore_network(phone_ctx)
+    sync(phone)
+    state, level, close_type, rework = state_of(live_server, event_id)
+    assert (state, close_type, rework) == ("closed", "on_time", 0)
+    phone_ctx.close()
