@@ -41,6 +41,8 @@ def nav_items(user):
         items.append(("patrols.supervision", _l("督导"), "grid"))
     if roles & {"secretary", "street", "command"}:
         items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
+    elif "department" in roles:
+        items.append(("events.event_list", _l("事件"), "list"))
     if roles & {"street", "command"}:
         items.append(("org.grid_list", _l("网格"), "grid"))
     if "admin" in roles:
@@ -103,6 +105,16 @@ def offline_pages(user):
     return pages
 
 
+def _inbox_count():
+    """Events that need the signed-in user: the badge on the events tab."""
+    if not current_user.is_authenticated or not current_user.roles & {
+            "secretary", "street", "command", "department"}:
+        return 0
+    from .events.workflow import inbox_count
+
+    return inbox_count(current_user)
+
+
 def install_template_helpers(app):
     @app.context_processor
     def _helpers():
@@ -117,5 +129,6 @@ def install_template_helpers(app):
             "current_locale": locale,
             "language_form": LanguageForm(),
             "offline_pages": offline_pages(current_user),
+            "inbox_count": _inbox_count(),
             "js_strings": js_strings() if current_user.is_authenticated else {},
         }

@@ -203,3 +203,25 @@ def test_on_site_check_from_the_phone_through_the_outbox(demo, login):
     other = Phone(login("w-qcl-frj-02"))
     assert other.push("event.transition", event.id, {"action": "check_pass"},
                       base_version=event.version)["status"] in ("forbidden", "rejected")
+
+
+def test_badge_and_overdue_lists(demo, login):
+    from datetime import timedelta
+
+    from app.events.workflow import now
+
+    make_event(department=False)
+    late = make_event(state="in_progress", level="street", deadline_at=now() - timedelta(hours=2))
+    soon = make_event(state="dispatched", level="street", deadline_at=now() + timedelta(hours=3))
+    late.description, soon.description = "超期的事件", "快到期的事件"
+    db.session.commit()
+    secretary = login("secretary")
+    home = secretary.get("/").get_data(as_text=True)
+    assert 'class="count"' in home and "1 件待处理" in home
+    street = login("street")
+    overdue = street.get("/events?tab=overdue").get_data(as_text=True)
+    assert "超期的事件" in overdue and "快到期的事件" not in overdue
+    due = street.get("/events?tab=due_soon").get_data(as_text=True)
+    assert "快到期的事件" in due and "超期的事件" not in due
+    dept = login("dept")
+    assert "快到期的事件" in dept.get("/events").get_data(as_text=True)  # its own inbox

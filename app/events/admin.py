@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..admin.forms import CODE
 from ..admin.routes import bp
@@ -21,6 +21,12 @@ class CategoryForm(FlaskForm):
     parent_id = SelectField(_l("大类"), coerce=int, choices=[])
     sort_order = IntegerField(_l("排序"), validators=[Optional()], default=0)
     active = BooleanField(_l("启用"), default=True)
+    time_limit = IntegerField(_l("处置时限"), default=3,
+                              validators=[DataRequired(_l("请填写时限")), NumberRange(1, 1000)])
+    time_unit = SelectField(_l("时限单位"), choices=[("days", _l("工作日")), ("hours", _l("工作小时"))])
+    self_resolvable = BooleanField(_l("网格员可自行处置"))
+    default_department_id = SelectField(_l("默认派遣部门"), coerce=int, choices=[])
+    closing_criteria = TextAreaField(_l("结案标准"), validators=[Optional(), Length(max=500)])
 
 
 def log_category(category):
@@ -52,9 +58,14 @@ def category_edit(category_id=None):
     majors = EventCategory.query.filter_by(parent_id=None).order_by(EventCategory.code).all()
     form.parent_id.choices = [(0, _("（无：这是大类）"))] + [
         (m.id, m.name) for m in majors if not category or m.id != category.id]
+    from ..org.models import Department
+
+    form.default_department_id.choices = [(0, "—")] + [
+        (d.id, d.name) for d in Department.query.order_by(Department.code)]
     if request.method == "GET":
         form.parent_id.data = category.parent_id or 0 if category else request.args.get(
             "parent", 0, type=int)
+        form.default_department_id.data = (category.default_department_id or 0) if category else 0
     if form.validate_on_submit():
         clash = EventCategory.query.filter(EventCategory.code == form.code.data,
                                            EventCategory.id != (category.id if category else 0))
@@ -67,7 +78,11 @@ def category_edit(category_id=None):
             category = category or EventCategory()
             values = {"code": form.code.data, "name": form.name.data.strip(),
                       "parent_id": form.parent_id.data or None,
-                      "sort_order": form.sort_order.data or 0, "active": form.active.data}
+                      "sort_order": form.sort_order.data or 0, "active": form.active.data,
+                      "time_limit": form.time_limit.data, "time_unit": form.time_unit.data,
+                      "self_resolvable": form.self_resolvable.data,
+                      "default_department_id": form.default_department_id.data or None,
+                      "closing_criteria": (form.closing_criteria.data or "").strip()}
             changes = {k: [getattr(category, k), v] for k, v in values.items()
                        if getattr(category, k) != v}
             for key, value in values.items():

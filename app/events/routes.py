@@ -1,5 +1,6 @@
 """Quick report pages (online and offline-capable), report lists, event detail, categories."""
 import uuid
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -91,11 +92,18 @@ def my_reports():
 def event_list():
     """"Needs me" first (the inbox), or everything in scope."""
     scope = scope_for(current_user)
-    tab = "all" if request.args.get("tab") == "all" else "inbox"
+    tab = request.args.get("tab") if request.args.get("tab") in ("all", "overdue", "due_soon") else "inbox"
     if tab == "inbox":
         query = Event.query.filter(workflow.inbox_clause(current_user), Event.deleted_at.is_(None))
     else:
         query = Event.query.filter(event_visibility_clause(scope, current_user.id))
+    moment = workflow.now()
+    open_states = ("dispatched", "in_progress", "hold_requested", "extension_requested")
+    if tab == "overdue":
+        query = query.filter(Event.state.in_(open_states), Event.deadline_at < moment)
+    elif tab == "due_soon":  # within the next 24 hours
+        query = query.filter(Event.state.in_(open_states), Event.deadline_at >= moment,
+                             Event.deadline_at < moment + timedelta(hours=24))
     page = query.order_by(Event.reported_at.desc()).paginate(
         page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
     return render_template("events/list.html", page=page, URGENCY_LABELS=URGENCY_LABELS, tab=tab,
