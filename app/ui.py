@@ -44,6 +44,7 @@ def nav_items(user):
     elif "department" in roles:
         items.append(("events.event_list", _l("事件"), "list"))
     if roles & {"street", "command"}:
+        items.append(("events.command_centre", _l("指挥"), "log"))
         items.append(("org.grid_list", _l("网格"), "grid"))
     if "admin" in roles:
         items += [

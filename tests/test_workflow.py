@@ -21,13 +21,14 @@ def user(name):
     return User.query.filter_by(username=name).one()
 
 
-def make_event(state="reported", level="community", reporter="worker", department=True, **extra):
+def make_event(state="reported", level="community", reporter="worker", department=True,
+               reported_at=datetime(2026, 11, 27, 1), **extra):
     grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
     category = EventCategory.query.filter_by(code="SR01").one()
     point = grid.shape.representative_point()
     event = Event(id=str(uuid.uuid4()), category=category, description="路口垃圾堆积",
                   lon=point.x, lat=point.y, grid=grid, source="grid_worker",
-                  reporter=user(reporter), reported_at=datetime(2026, 11, 27, 1), state=state,
+                  reporter=user(reporter), reported_at=reported_at, state=state,
                   level=level, **extra)
     if department:
         event.department_id = Department.query.filter_by(code="LX-CG").one().id
@@ -225,3 +226,43 @@ def test_badge_and_overdue_lists(demo, login):
     assert "快到期的事件" in due and "超期的事件" not in due
     dept = login("dept")
     assert "快到期的事件" in dept.get("/events").get_data(as_text=True)  # its own inbox
+
+
+def test_command_centre_metrics_by_hand(demo, login):
+    """Three events in the period: one closed on time after a rework, one closed overdue, one
+    open and overdue. Figures checked against what a person computes."""
+    import csv
+    import io
+    from datetime import timedelta
+
+    from app.events.workflow import now
+
+    t = now()
+    cg = Department.query.filter_by(code="LX-CG").one().id
+    make_event(state="closed", level="street", close_type="on_time", rework_count=1,
+               reported_at=t - timedelta(hours=30), dispatched_at=t - timedelta(hours=20),
+               closed_at=t - timedelta(hours=10))
+    make_event(state="closed", level="street", close_type="overdue",
+               reported_at=t - timedelta(hours=50), dispatched_at=t - timedelta(hours=2),
+               closed_at=t - timedelta(hours=0))
+    make_event(state="in_progress", level="street", reported_at=t - timedelta(hours=5),
+               dispatched_at=t - timedelta(hours=4), deadline_at=t - timedelta(hours=1))
+    Event.query.update({"department_id": cg})
+    db.session.commit()
+    command = login("command")
+    start = (t - timedelta(days=5)).date().isoformat()
+    page = command.get(f"/command?from={start}").get_data(as_text=True)
+    assert "未结事件" in page and "泉城路街道" in page
+    rows = list(csv.reader(io.StringIO(command.get(
+        f"/command?from={start}&by=department&format=csv").get_data(as_text=True).lstrip("\ufeff"))))
+    header, dept_row, total = rows[0], rows[1], rows[-1]
+    assert header[0] == "department" and dept_row[0] == "区城市管理局"
+    figures = dict(zip(header[1:], total[1:], strict=True))
+    assert figures["events"] == "3" and figures["closed"] == "2"
+    # Dispatched within a day of the report: the first (10 h) and third (1 h), not the second (48 h).
+    assert figures["on_time_dispatch_pct"] == "66.7"
+    assert figures["on_time_close_pct"] == "50.0" and figures["rework_pct"] == "50.0"
+    assert figures["mean_hours_to_close"] == "35.0"  # (20 h + 50 h) / 2
+    xlsx = command.get(f"/command?from={start}&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert login("secretary").get("/command").status_code == 404

@@ -1,6 +1,6 @@
 """Quick report pages (online and offline-capable), report lists, event detail, categories."""
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -155,3 +155,68 @@ def event_act(event_id):
 @bp.get("/api/v1/events/<event_id>")
 def event_api(event_id):
     return jsonify(event_json(get_or_404(current_user, Event, event_id), current_user))
+
+
+@bp.get("/command")
+def command_centre():
+    """The command centre (and a street's own view): open events, overdue, whistles, metrics."""
+    from . import metrics
+
+    scope = scope_for(current_user)
+    if not scope.roles & {"command", "street", "admin"}:
+        abort(404)
+    clause = event_visibility_clause(scope, current_user.id)
+    moment = workflow.now()
+    today = moment.date()
+    try:
+        start = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else \
+            today.replace(day=1)
+        end = date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
+    except ValueError:
+        start, end = today.replace(day=1), today
+    by = request.args.get("by") if request.args.get("by") in ("street", "community", "department") \
+        else "street"
+    rows, total = metrics.metrics(clause, datetime.combine(start, datetime.min.time()),
+                                  datetime.combine(end + timedelta(days=1), datetime.min.time()), by)
+    open_events, by_state, by_street = metrics.open_counts(clause)
+    overdue = [e for e in open_events if e.deadline_at and e.deadline_at < moment]
+    whistles = [e for e in open_events if e.state == "dispatched"
+                and EventAction.query.filter_by(event_id=e.id, action="whistle").first()]
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _metrics_export(fmt, by, start, end, rows, total)
+    return render_template("events/command.html", rows=rows, total=total, by=by, start=start, end=end,
+                           open_events=open_events, by_state=by_state, by_street=by_street,
+                           overdue=overdue, whistles=whistles, STATES=workflow.STATE_LABELS)
+
+
+METRIC_COLUMNS = ("events", "closed", "on_time_dispatch_pct", "on_time_close_pct", "rework_pct",
+                  "mean_hours_to_close", "whistles")
+
+
+def _metrics_export(fmt, by, start, end, rows, total):
+    import csv
+    import io
+
+    from flask import Response
+
+    header = [by, *METRIC_COLUMNS]
+    table = [[r["name"], *(r[c] for c in METRIC_COLUMNS)] for r in rows]
+    table.append(["total", *(total[c] for c in METRIC_COLUMNS)])
+    name = f"event-metrics-{by}-{start}-{end}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([header, *table])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("metrics")
+    for row in [header, *table]:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(buf.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
