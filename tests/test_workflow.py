@@ -54,6 +54,7 @@ def test_every_move_for_every_role(demo, action):
     move = MOVES[action]
     EventCategory.query.filter_by(code="SR01").update({"self_resolvable": True})
     db.session.commit()
+    original = make_event(state="accepted", level="street")  # what a duplicate merges into
     for role, username in ROLE_USERS.items():
         # Workers act on their own reports (the on-site check, self-resolution).
         reporter = username if role in ("grid_worker", "grid_leader", "part_time") else "worker"
@@ -62,7 +63,7 @@ def test_every_move_for_every_role(demo, action):
         before = (event.state, event.level, event.version)
         try:
             transition(user(username), event.id, action, event.version, note="说明", photos=["p"],
-                       hours=4, department_id=event.department_id)
+                       hours=4, department_id=event.department_id, target_id=original.id)
             ok = True
         except WorkflowError as exc:
             ok = False
@@ -266,3 +267,30 @@ def test_command_centre_metrics_by_hand(demo, login):
     xlsx = command.get(f"/command?from={start}&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert login("secretary").get("/command").status_code == 404
+
+
+def test_a_duplicate_is_merged_into_the_original(demo):
+    original = make_event(state="accepted", level="street")
+    duplicate = make_event(level="street")
+    with pytest.raises(WorkflowError):
+        transition(user("street"), duplicate.id, "merge", duplicate.version, note="重复")  # no target
+    merged = transition(user("street"), duplicate.id, "merge", duplicate.version, note="同一井盖",
+                        target_id=original.id)
+    assert merged.state == "merged" and merged.merged_into_id == original.id
+
+
+def test_admin_holiday_calendar_moves_deadlines(demo, login):
+    from datetime import date
+
+    from app.events.workcal import HolidayOverride, is_workday
+    from tests.conftest import csrf_from
+
+    admin = login("admin")
+    token = csrf_from(admin.get("/admin/holidays").get_data(as_text=True))
+    admin.post("/admin/holidays", data={"csrf_token": token, "day": "2030-01-02", "workday": "0",
+                                        "name": "临时放假"})
+    assert db.session.get(HolidayOverride, date(2030, 1, 2)).workday is False
+    assert not is_workday(date(2030, 1, 2))
+    bad = admin.post("/admin/holidays", data={"csrf_token": token, "day": "2030-13-40", "workday": "0"})
+    assert "YYYY-MM-DD" in bad.get_data(as_text=True)
+    assert login("secretary").get("/admin/holidays").status_code == 403

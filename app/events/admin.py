@@ -97,3 +97,44 @@ def category_edit(category_id=None):
             flash(_("已保存 %(name)s", name=category.name), "info")
             return redirect(url_for("admin.categories"))
     return render_template("admin/category_form.html", form=form, category=category)
+
+
+class HolidayForm(FlaskForm):
+    day = StringField(_l("日期（YYYY-MM-DD）"), validators=[DataRequired(), Length(max=10)])
+    workday = SelectField(_l("这一天"), choices=[("0", _l("放假")), ("1", _l("上班（调休）"))])
+    name = StringField(_l("说明"), validators=[Optional(), Length(max=60)])
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    """The admin's holiday calendar: days off and make-up working days beyond the package."""
+    from datetime import date
+
+    from .workcal import HolidayOverride
+
+    if not current_user.has_role("admin"):
+        abort(403)
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            day = date.fromisoformat(form.day.data.strip())
+        except ValueError:
+            form.day.errors.append(_("日期格式应为 YYYY-MM-DD"))
+        else:
+            row = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
+            row.workday, row.name = form.workday.data == "1", (form.name.data or "").strip()
+            db.session.add(row)
+            audit.record("holiday.set", object_type="holiday_override", object_id=day.isoformat(),
+                         detail={"workday": row.workday, "name": row.name})
+            db.session.commit()
+            flash(_("已保存"), "info")
+            return redirect(url_for("admin.holidays"))
+    if request.method == "POST" and request.form.get("delete"):
+        row = db.session.get(HolidayOverride, date.fromisoformat(request.form["delete"]))
+        if row:
+            db.session.delete(row)
+            audit.record("holiday.delete", object_type="holiday_override", object_id=request.form["delete"])
+            db.session.commit()
+        return redirect(url_for("admin.holidays"))
+    rows = HolidayOverride.query.order_by(HolidayOverride.day.desc()).limit(200).all()
+    return render_template("admin/holidays.html", form=form, rows=rows)

@@ -57,6 +57,7 @@ class Event(db.Model):
     rework_count = db.Column(db.Integer, nullable=False, default=0)
     closed_at = db.Column(db.DateTime)
     close_type = db.Column(db.String(8))  # on_time | overdue
+    merged_into_id = db.Column(db.String(36), db.ForeignKey("event.id"))  # a duplicate's original
     version = db.Column(db.Integer, nullable=False, default=1)
     reported_at = db.Column(db.DateTime, nullable=False)  # when the worker saved it on the phone
     received_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -141,7 +141,8 @@ def event_act(event_id):
         workflow.transition(current_user, event.id, request.form.get("action", ""),
                             request.form.get("version", type=int), note=request.form.get("note", ""),
                             photos=photos, department_id=request.form.get("department_id", type=int),
-                            hours=request.form.get("hours", type=float))
+                            hours=request.form.get("hours", type=float),
+                            target_id=(request.form.get("target_id") or "").strip() or None)
         flash(_("已完成：%(a)s", a=workflow.ACTION_LABELS.get(request.form.get("action"), "")), "info")
     except MediaError as exc:
         db.session.rollback()
@@ -187,7 +188,36 @@ def command_centre():
         return _metrics_export(fmt, by, start, end, rows, total)
     return render_template("events/command.html", rows=rows, total=total, by=by, start=start, end=end,
                            open_events=open_events, by_state=by_state, by_street=by_street,
-                           overdue=overdue, whistles=whistles, STATES=workflow.STATE_LABELS)
+                           overdue=overdue, whistles=whistles, STATES=workflow.STATE_LABELS,
+                           map=_overview_map(scope, open_events, overdue))
+
+
+def _overview_map(scope, open_events, overdue):
+    """SVG of the grids in scope with open events as dots (red when overdue); no tiles needed."""
+    from ..org.models import Grid
+    from ..patrols.routes import _mercator
+
+    grids = Grid.query.filter(scope.grid_clause()).limit(2000).all()
+    if not grids:
+        return None
+    rings = []
+    for g in grids:
+        geo = g.geometry
+        polygons = [geo["coordinates"]] if geo["type"] == "Polygon" else geo["coordinates"]
+        for ring in (p[0] for p in polygons):
+            rings.append([_mercator(lon, lat) for lon, lat in ring])
+    xs = [p[0] for r in rings for p in r]
+    ys = [p[1] for r in rings for p in r]
+    x0, y0 = min(xs), min(ys)
+    scale = 1000 / (max(max(xs) - x0, max(ys) - y0) or 1e-9)
+
+    def xy(p):
+        return round((p[0] - x0) * scale, 1), round((p[1] - y0) * scale, 1)
+
+    late = {e.id for e in overdue}
+    return {"width": round((max(xs) - x0) * scale, 1), "height": round((max(ys) - y0) * scale, 1),
+            "rings": [" ".join(f"{x},{y}" for x, y in map(xy, r)) for r in rings],
+            "dots": [(*xy(_mercator(e.lon, e.lat)), e.id in late, e) for e in open_events]}
 
 
 METRIC_COLUMNS = ("events", "closed", "on_time_dispatch_pct", "on_time_close_pct", "rework_pct",

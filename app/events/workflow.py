@@ -38,6 +38,7 @@ class Move:
 
 MOVES = {
     "accept": Move("accepted", ("reported", "verifying"), ("secretary", "street", "command")),
+    "merge": Move("merged", ("reported", "verifying", "accepted"), ("street", "command"), needs_note=True),
     "refuse": Move("refused", ("reported", "verifying"), ("secretary", "street", "command"),
                    needs_note=True),
     "escalate": Move(None, ("reported", "accepted"), ("secretary", "street")),
@@ -95,7 +96,7 @@ def acting_role(user, event, move: Move):
 
 
 def transition(user, event_id, action, expected_version, note="", photos=(), department_id=None,
-               hours=None, commit=True):
+               hours=None, commit=True, target_id=None):
     """Apply one move. Raises WorkflowError; on success returns the event. ``commit=False`` lets
     the sync API commit the move together with its ledger row."""
     move = MOVES.get(action)
@@ -133,6 +134,12 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         else:
             limit = workcal.deadline(_local(moment), event.category.time_limit, event.category.time_unit)
         values["deadline_at"] = _utc(limit)
+    if action == "merge":
+        target = db.session.get(Event, target_id or "")
+        if target is None or target.id == event.id or target.state in ("merged", "refused") \
+                or not scope_for(user).covers_grid(target.grid_id):
+            raise WorkflowError(_l("请填写要合并到的原事件"), code="invalid")
+        values["merged_into_id"] = target.id
     if action == "dept_return":
         values["department_id"] = None
         values["deadline_at"] = None
@@ -189,6 +196,7 @@ ACTION_LABELS = {
     "reject_extension": _l("驳回延期"), "report_handled": _l("反馈已处置"),
     "check_pass": _l("核查通过"), "check_fail": _l("核查不通过（返工）"),
     "self_resolve": _l("自行处置"), "audit_pass": _l("审核通过"), "audit_fail": _l("审核不通过"),
+    "merge": _l("合并重复事件"),
 }
 # Phone actions that go through the outbox (the worker may be offline on site).
 PHONE_ACTIONS = ("check_pass", "check_fail", "self_resolve")
