@@ -106,14 +106,20 @@ def offline_pages(user):
     return pages
 
 
-def _inbox_count():
-    """Events that need the signed-in user: the badge on the events tab."""
-    if not current_user.is_authenticated or not current_user.roles & {
-            "secretary", "street", "command", "department"}:
-        return 0
+def _badges():
+    """Counts on the navigation: events that need this user; a worker's reports to check."""
+    if not current_user.is_authenticated:
+        return {}
+    from .events.models import Event
     from .events.workflow import inbox_count
 
-    return inbox_count(current_user)
+    badges = {}
+    if current_user.roles & {"secretary", "street", "command", "department"}:
+        badges["events.event_list"] = inbox_count(current_user)
+    if current_user.roles & REPORTER_ROLES:
+        badges["events.my_reports"] = Event.query.filter_by(reporter_id=current_user.id,
+                                                            state="handled").count()
+    return {k: v for k, v in badges.items() if v}
 
 
 def install_template_helpers(app):
@@ -130,6 +136,6 @@ def install_template_helpers(app):
             "current_locale": locale,
             "language_form": LanguageForm(),
             "offline_pages": offline_pages(current_user),
-            "inbox_count": _inbox_count(),
+            "badges": _badges(),
             "js_strings": js_strings() if current_user.is_authenticated else {},
         }

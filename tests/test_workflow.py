@@ -227,6 +227,8 @@ def test_badge_and_overdue_lists(demo, login):
     assert "快到期的事件" in due and "超期的事件" not in due
     dept = login("dept")
     assert "快到期的事件" in dept.get("/events").get_data(as_text=True)  # its own inbox
+    make_event(state="handled", level="street")
+    assert "1 件待处理" in login("worker").get("/").get_data(as_text=True)  # a report to check
 
 
 def test_command_centre_metrics_by_hand(demo, login):
