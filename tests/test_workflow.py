@@ -296,3 +296,16 @@ def test_admin_holiday_calendar_moves_deadlines(demo, login):
     bad = admin.post("/admin/holidays", data={"csrf_token": token, "day": "2030-13-40", "workday": "0"})
     assert "YYYY-MM-DD" in bad.get_data(as_text=True)
     assert login("secretary").get("/admin/holidays").status_code == 403
+
+
+def test_up_to_the_district_and_back_to_the_worker(demo):
+    event = make_event(department=False)
+    moves = [("secretary", "escalate", {}), ("street", "escalate", {}), ("command", "accept", {}),
+             ("command", "whistle", {"note": "请城管到场", "hours": 4}), ("dept", "dept_accept", {}),
+             ("dept", "report_handled", {"photos": ["x"]}), ("worker", "check_pass", {})]
+    for username, action, extra in moves:
+        event = transition(user(username), event.id, action, event.version, **extra)
+    assert event.state == "closed" and event.level == "district"
+    assert event.department_id == Department.query.filter_by(code="LX-CG").one().id  # the default
+    roles = [a.actor_role for a in EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id)]
+    assert roles == ["secretary", "street", "command", "command", "department", "department", "grid_worker"]
