@@ -195,7 +195,7 @@ def command_centre():
 def _overview_map(scope, open_events, overdue):
     """SVG of the grids in scope with open events as dots (red when overdue); no tiles needed."""
     from ..org.models import Grid
-    from ..patrols.routes import _mercator
+    from ..patrols.geo import mercator as _mercator
 
     grids = Grid.query.filter(scope.grid_clause()).limit(2000).all()
     if not grids:

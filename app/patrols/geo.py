@@ -30,6 +30,13 @@ def coverage_pct(fixes, grid_shape, reach_m=15.0):
     return round(min(100.0, 100.0 * area_m2(covered) / total), 1) if total else 0.0
 
 
+def mercator(lon, lat):
+    """Web Mercator in world units (0..1), the space XYZ tiles are cut in; also our SVG maps'."""
+    x = (lon + 180.0) / 360.0
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2
+    return x, y
+
+
 # --- WGS-84 → GCJ-02 (the published offset algorithm; outside China it is the identity) -----
 _A = 6378245.0
 _EE = 0.00669342162296594323

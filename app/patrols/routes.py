@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid
 from ..scope.services import get_or_404, scope_for
+from .geo import mercator as _mercator
 from .geo import wgs84_to_gcj02
 from .models import CheckIn, Patrol, PatrolGap
 from .services import PATROLLER_ROLES, SUPERVISOR_ROLES, day_rows, fixes_of
@@ -58,13 +59,6 @@ def supervision():
     rows = day_rows(current_user, day, worker_id, grid_id)
     return render_template("patrols/supervision.html", rows=rows, day=day, grids=grids,
                            workers=workers, worker_id=worker_id, grid_id=grid_id, flags=FLAG_LABELS)
-
-
-def _mercator(lon, lat):
-    """Web Mercator in world units (0..1), the space XYZ tiles are cut in."""
-    x = (lon + 180.0) / 360.0
-    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2
-    return x, y
 
 
 def project(grid, fixes, checkins, tile_url="", tile_crs="wgs84"):

@@ -3,7 +3,6 @@ stop (or close an abandoned patrol), the summary and the flags supervisors look 
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, joinedload
 
@@ -263,7 +262,3 @@ def day_rows(user, day, worker_id=None, grid_id=None):
                                           "gaps": 0, "checkins": 0, "flags": set()})
         row["checkins"] += 1
     return sorted(rows.values(), key=lambda r: r["worker"].display_name)
-
-
-def max_accuracy():
-    return current_app.config.get("PATROL_MAX_ACCURACY_M", 50)
