@@ -108,7 +108,6 @@ def _has_dbstat():
 
 def time_queries(app, runs):
     from app.auth.models import User
-    from app.org.models import OrgUnit
     from app.patrols.models import Patrol
     from app.patrols.services import day_rows, fixes_of
     from app.scope.services import Scope
@@ -150,7 +149,6 @@ def time_queries(app, runs):
             Patrol.started_at < month + timedelta(days=30)).all())
         one = Patrol.query.filter_by(worker_id=worker.id).first()
         timed("decode one trace (600 fixes)", lambda: fixes_of(db.session.get(Patrol, one.id)))
-        _ = OrgUnit
     return results
 
 
