@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .auth.routes import enforce_session_lifetime
     from .demo.cli import demo_cli
+    from .duties.routes import bp as duties_bp
     from .events import admin as _category_admin  # noqa: F401  (adds routes to the admin blueprint)
     from .events import pull as _event_pullers  # noqa: F401
     from .events import services as _event_handlers  # noqa: F401
@@ -96,6 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(sync_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(patrols_bp)
+    app.register_blueprint(duties_bp)
     app.cli.add_command(demo_cli)
     install_security(app)
     from .errors import install_error_handlers

@@ -1,6 +1,7 @@
 """Imports every model so that Alembic and the scope service see them all."""
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginAttempt, RoleAssignment, User  # noqa: F401
+from .duties.models import DutyChecklist, DutyItem  # noqa: F401
 from .events import scope as _event_scope  # noqa: F401  (registers the event scope rule)
 from .events.models import Event, EventAction, EventCategory, EventPhoto  # noqa: F401
 from .events.workcal import HolidayOverride  # noqa: F401

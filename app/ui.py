@@ -35,6 +35,7 @@ def nav_items(user):
                   ("events.my_reports", _l("上报"), "list")]
     if roles & {"grid_worker", "grid_leader"}:
         items.append(("registry.phone_app", _l("登记"), "people"))
+        items.append(("duties.my_duties", _l("职责"), "log"))
     if "secretary" in roles:
         items.append(("registry.review_queue", _l("审核"), "log"))
     if roles & {"grid_leader", "secretary", "street", "command"}:
@@ -102,7 +103,7 @@ def offline_pages(user):
 
     pages = list(OFFLINE_PAGES) + ["/patrol"]
     if user.roles & {"grid_worker", "grid_leader"}:
-        pages.append("/registry/app")  # residents' data: never on a rider's phone
+        pages += ["/registry/app", "/duties"]  # residents' data: never on a rider's phone
     return pages
 
 

@@ -150,6 +150,9 @@ def load_demo():
     from .registry import load_demo_registry
 
     load_demo_registry(User.query.filter_by(username="worker").one(), frj1)
+    from ..duties.catalogue import load_default_checklist
+
+    load_default_checklist()
     db.session.commit()
     return [(u, r, w) for u, r, w, _d, _a in sign_ins]
 

@@ -1,0 +1,76 @@
+"""Duty completion: evidence from what workers record, counted against the checklist in force."""
+import uuid
+from datetime import date, datetime, timedelta
+
+from app.duties.catalogue import DEFAULT, load_default_checklist
+from app.duties.models import DutyChecklist, DutyItem
+from app.duties.services import checklist_for, period, progress
+from app.extensions import db
+
+
+def test_default_checklist_has_13_categories_and_42_items():
+    assert len(DEFAULT) == 13 and sum(len(items) for _, items in DEFAULT) == 42
+
+
+def test_periods():
+    thursday = date(2026, 11, 26)
+    assert period("daily", thursday) == (thursday, date(2026, 11, 27))
+    assert period("weekly", thursday) == (date(2026, 11, 23), date(2026, 11, 30))
+    assert period("monthly", thursday) == (date(2026, 11, 1), date(2026, 12, 1))
+    assert period("monthly", date(2026, 12, 5)) == (date(2026, 12, 1), date(2027, 1, 1))
+
+
+def test_evidence_flows_into_completion(demo, login):
+    from app.auth.models import User
+    from tests.test_patrols import ROUTE, walk
+    from tests.test_registry import Phone
+
+    worker = User.query.filter_by(username="worker").one()
+    phone = Phone(login("worker"))
+    now = datetime.utcnow().replace(microsecond=0)
+    stamp = now.isoformat() + "Z"
+    # One patrol with two check-ins, a visit to the elderly resident living alone, a report.
+    patrol_id = str(uuid.uuid4())
+    phone.push("patrol.start", patrol_id, {"started_at": stamp})
+    phone.push("patrol.chunk", patrol_id, {"seq": 0, "points": walk(ROUTE)[:20]})
+    for _ in range(2):
+        mutation_id = str(uuid.uuid4())
+        answer = phone.client.post("/api/v1/sync/push", headers={"X-CSRFToken": phone.token}, json={
+            "mutations": [{"id": mutation_id, "kind": "patrol.checkin", "record_id": str(uuid.uuid4()),
+                           "author_id": phone.user_id, "created_at": stamp,
+                           "data": {"patrol_id": patrol_id, "lon": 117.0095, "lat": 36.6625,
+                                    "accuracy": 8}}]})
+        assert answer.get_json()["results"][0]["status"] == "applied"
+    from app.registry.models import PersonTag, RegistryRecord
+
+    elderly = RegistryRecord.query.join(PersonTag, PersonTag.record_id == RegistryRecord.id).filter(
+        PersonTag.tag == "elderly_alone").first()
+    visit = phone.client.post("/api/v1/sync/push", headers={"X-CSRFToken": phone.token}, json={
+        "mutations": [{"id": str(uuid.uuid4()), "kind": "registry.visit", "record_id": str(uuid.uuid4()),
+                       "author_id": phone.user_id, "created_at": stamp,
+                       "data": {"target_id": elderly.id, "note": "身体健康"}}]})
+    assert visit.get_json()["results"][0]["status"] == "applied"
+    today = (now + timedelta(hours=8)).date()
+    checklist, rows = progress(worker.id, today)
+    got = {item.title: (n, pct) for item, _period, n, pct in rows}
+    assert len(rows) == 42
+    assert got["日常巡查"] == (1, 100)
+    assert got["重点部位巡查打卡"][0] == 2 and got["重点部位巡查打卡"][1] == 40  # 2 of 5
+    assert got["实有人口登记"][0] == 5  # the demo day's five residents, out of 10
+    assert got["出租房屋登记"][0] == 4 and got["出租房屋登记"][1] == 100
+    assert got["独居老人走访"] == (1, 100)
+    assert got["残疾人走访"] == (0, 0)
+    assert got["政策入户宣传"] == (None, None)  # not recorded by the app yet: shown as such
+    page = login("worker").get("/duties").get_data(as_text=True)
+    assert "日常巡查" in page and "1 / 1" in page and "暂无自动记录" in page
+    assert login("rider").get("/duties").status_code == 404
+
+
+def test_past_periods_use_the_version_in_force(demo):
+    first = checklist_for(date(2026, 6, 1))
+    newer = load_default_checklist(valid_from=date(2027, 1, 1))
+    newer.items[0].target = 2
+    db.session.commit()
+    assert checklist_for(date(2026, 12, 31)).id == first.id
+    assert checklist_for(date(2027, 3, 1)).id == newer.id
+    assert DutyChecklist.query.count() == 2 and DutyItem.query.count() == 84
