@@ -67,8 +67,7 @@ def unit_edit(unit_id=None):
         form.parent_id.data = unit.parent_id or 0
     if form.validate_on_submit():
         code = normalise_code(form.code.data)
-        clash = OrgUnit.query.filter(OrgUnit.code == code, OrgUnit.id != (unit.id if unit else 0))
-        if clash.first():
+        if services.value_taken(OrgUnit.code, code, unit):
             form.code.errors.append(_("编码已被使用"))
         elif unit and unit.level != form.level.data and (unit.children or Grid.query.filter(
                 Grid.community_id == unit.id).first()):
@@ -112,7 +111,7 @@ def grid_edit(grid_id=None):
             if not text.strip():
                 raise org_services.GeometryError(_("请粘贴或上传网格边界"))
             geom = org_services.parse_grid_geojson(text)
-            if Grid.query.filter(Grid.code == code, Grid.id != (grid.id if grid else 0)).first():
+            if services.value_taken(Grid.code, code, grid):
                 form.code.errors.append(_("编码已被使用"))
                 raise org_services.GeometryError(None)
             created = grid is None
@@ -161,9 +160,7 @@ def user_edit(user_id=None):
     role_form = RoleForm(prefix="role")
     role_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
     if form.validate_on_submit():
-        clash = User.query.filter(User.username == form.username.data,
-                                  User.id != (user.id if user else 0)).first()
-        if clash:
+        if services.value_taken(User.username, form.username.data, user):
             form.username.errors.append(_("用户名已存在"))
         elif user is None and not form.password.data:
             form.password.errors.append(_("新用户需要设置密码"))

@@ -16,6 +16,15 @@ IMPORT_COLUMNS = ("username", "display_name", "password", "role", "scope", "loca
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 
+def value_taken(column, value, obj=None):
+    """Whether another row than ``obj`` already uses ``value`` in this unique column."""
+    model = column.class_
+    query = model.query.filter(column == value)
+    if obj is not None and obj.id is not None:
+        query = query.filter(model.id != obj.id)
+    return db.session.query(query.exists()).scalar()
+
+
 def resolve_targets(role, codes):
     """Map a role and target codes to keyword arguments for assign_role, or raise ValueError."""
     binding = ROLE_BINDING[role]

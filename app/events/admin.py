@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..admin.forms import CODE
 from ..admin.routes import bp
+from ..admin.services import value_taken
 from ..audit import services as audit
 from ..extensions import db
 from ..sync.services import log_change
@@ -67,9 +68,7 @@ def category_edit(category_id=None):
             "parent", 0, type=int)
         form.default_department_id.data = (category.default_department_id or 0) if category else 0
     if form.validate_on_submit():
-        clash = EventCategory.query.filter(EventCategory.code == form.code.data,
-                                           EventCategory.id != (category.id if category else 0))
-        if clash.first():
+        if value_taken(EventCategory.code, form.code.data, category):
             form.code.errors.append(_("编码已被使用"))
         elif category and category.children and form.parent_id.data:
             form.parent_id.errors.append(_("有小类的大类不能变成小类"))
