@@ -85,6 +85,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .registry.routes import bp as registry_bp
     from .security import install_security
     from .sync.routes import bp as sync_bp
+    from .tasks.routes import bp as tasks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -98,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(registry_bp)
     app.register_blueprint(patrols_bp)
     app.register_blueprint(duties_bp)
+    app.register_blueprint(tasks_bp)
     app.cli.add_command(demo_cli)
     install_security(app)
     from .errors import install_error_handlers

@@ -13,5 +13,7 @@ from .registry import services as _registry_services  # noqa: F401,E402  (scope 
 from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit  # noqa: F401
 from .scope.services import register_user_rule
 from .sync.models import ChangeLog, Mutation  # noqa: F401
+from .tasks import services as _task_services  # noqa: F401,E402  (scope rule, sync handler)
+from .tasks.models import Task, TaskReport, TaskTarget  # noqa: F401
 
 register_user_rule()

@@ -33,6 +33,8 @@ def nav_items(user):
     if roles & REPORTER_ROLES:
         items += [("events.report", _l("随手拍"), "camera"), ("patrols.recorder", _l("巡查"), "grid"),
                   ("events.my_reports", _l("上报"), "list")]
+    if roles & REPORTER_ROLES:
+        items.append(("tasks.my_tasks", _l("任务"), "log"))
     if roles & {"grid_worker", "grid_leader"}:
         items.append(("registry.phone_app", _l("登记"), "people"))
         items.append(("duties.my_duties", _l("职责"), "log"))
@@ -44,6 +46,9 @@ def nav_items(user):
         items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
     elif "department" in roles:
         items.append(("events.event_list", _l("事件"), "list"))
+    if roles & {"secretary", "street", "command"}:
+        items.append(("tasks.assigned", _l("交办"), "log"))
+        items.append(("duties.assessment", _l("考核"), "list"))
     if roles & {"street", "command"}:
         items.append(("events.command_centre", _l("指挥"), "log"))
         items.append(("org.grid_list", _l("网格"), "grid"))
@@ -101,7 +106,7 @@ def offline_pages(user):
         return []
     from .pwa.routes import OFFLINE_PAGES
 
-    pages = list(OFFLINE_PAGES) + ["/patrol"]
+    pages = list(OFFLINE_PAGES) + ["/patrol", "/tasks"]
     if user.roles & {"grid_worker", "grid_leader"}:
         pages += ["/registry/app", "/duties"]  # residents' data: never on a rider's phone
     return pages
@@ -123,7 +128,16 @@ def _badges():
     return {k: v for k, v in badges.items() if v}
 
 
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    """A stored UTC time shown in the district's local time (Asia/Shanghai, UTC+8)."""
+    from datetime import timedelta
+
+    return (value + timedelta(hours=8)).strftime(fmt) if value else ""
+
+
 def install_template_helpers(app):
+    app.add_template_filter(local_time, "local")
+
     @app.context_processor
     def _helpers():
         locale = str(get_locale() or "zh_Hans")

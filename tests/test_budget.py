@@ -21,10 +21,12 @@ def module_closure(entry):
 
 
 def test_worker_pages_fit_the_budget(client, demo, login):
-    worker = login("worker")
+    worker, rider = login("worker"), login("rider")
     total = 0
-    for page in ("/", "/report", "/reports", "/registry/app", "/patrol"):
-        html = worker.get(page).get_data(as_text=True)
+    worker_pages = ("/", "/report", "/reports", "/registry/app", "/patrol", "/tasks", "/duties")
+    pages = [(worker, p) for p in worker_pages]
+    for who, page in pages + [(rider, "/"), (rider, "/tasks")]:
+        html = who.get(page).get_data(as_text=True)
         files = set()
         for href in re.findall(r'(?:href|src)="/static/([^"?]+\.(?:css|js))', html):
             path = (STATIC / href).resolve()

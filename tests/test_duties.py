@@ -60,9 +60,9 @@ def test_evidence_flows_into_completion(demo, login):
     assert got["出租房屋登记"][0] == 4 and got["出租房屋登记"][1] == 100
     assert got["独居老人走访"] == (1, 100)
     assert got["残疾人走访"] == (0, 0)
-    assert got["政策入户宣传"] == (None, None)  # not recorded by the app yet: shown as such
+    assert got["政策入户宣传"] == (0, 0)  # from publicity task reports: none yet
     page = login("worker").get("/duties").get_data(as_text=True)
-    assert "日常巡查" in page and "1 / 1" in page and "暂无自动记录" in page
+    assert "日常巡查" in page and "1 / 1" in page and "由交办任务的完成记录计入" in page
     assert login("rider").get("/duties").status_code == 404
 
 

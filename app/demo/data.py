@@ -154,7 +154,41 @@ def load_demo():
 
     load_default_checklist()
     db.session.commit()
+    _demo_tasks(frj1, frj2)
     return [(u, r, w) for u, r, w, _d, _a in sign_ins]
+
+
+def _demo_tasks(frj1, frj2):
+    """A task, a survey and a publicity task from the secretary, and one out-of-list request
+    waiting for the command centre, so every role has something to open."""
+    from ..duties.models import DutyItem
+    from ..tasks.services import create_task
+
+    secretary = User.query.filter_by(username="secretary").one()
+    item = {i.title: i.id for i in DutyItem.query}
+    both = [(frj1.id, None), (frj2.id, None)]
+
+    def make(kind, title, body, duty, targets, target, questions=(), reason=""):
+        create_task(secretary, kind=kind, title=title, body=body, duty_item_id=item.get(duty),
+                    reason=reason, request_approval=bool(reason), targets=targets, target=target,
+                    questions=questions)
+
+    def question(n, qtype, label, options=(), required=False):
+        return {"id": f"q{n}", "type": qtype, "label": label, "options": list(options),
+                "required": required}
+
+    make("task", "核查芙蓉街沿街商铺灭火器", "逐户查看灭火器压力和有效期，过期的拍照登记。",
+         "九小场所安全检查", [(frj1.id, None)], 1)
+    make("survey", "老旧小区加装电梯意愿调查", "请入户询问，每个网格 10 户。", "民意调查入户", both, 10, [
+        question(1, "single", "是否同意加装电梯", ["同意", "不同意", "无所谓"], required=True),
+        question(2, "multi", "最关心的问题", ["费用分摊", "采光", "噪音"]),
+        question(3, "number", "愿意承担的费用（元）"),
+        question(4, "text", "其他意见")])
+    make("publicity", "反诈宣传进万家",
+         "1. 公检法不会电话办案，不会要求转账到“安全账户”。\n2. 下载国家反诈中心 APP。\n"
+         "3. 遇到可疑来电拨打 96110。", "防诈骗宣传", both, 20)
+    make("task", "配合燃气公司入户安检", "燃气公司专项行动，需网格员带路。", None, [(frj1.id, None)], 1,
+         reason="燃气公司请求网格员协助入户")
 
 
 def load_district_scale(streets=13, communities=100, grids=1293, exclusive=207):

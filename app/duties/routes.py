@@ -1,11 +1,14 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..extensions import db
+from ..org.models import Grid, OrgUnit
 from ..scope.services import scope_for
-from .services import progress
+from . import assessment as assessment_service
+from .services import local_today, progress
 
 bp = Blueprint("duties", __name__)
 
@@ -22,7 +25,7 @@ def my_duties():
     """"My duties": progress per checklist item in its own period (today, this week, this month)."""
     if not scope_for(current_user).roles & {"grid_worker", "grid_leader"}:
         abort(404)
-    today = (datetime.now(UTC) + timedelta(hours=8)).date()
+    today = local_today()
     try:
         day = date.fromisoformat(request.args["date"]) if request.args.get("date") else today
     except ValueError:
@@ -33,3 +36,129 @@ def my_duties():
         groups.setdefault(row[0].category, []).append(row)
     return render_template("duties/mine.html", checklist=checklist, groups=groups, day=day,
                            FREQUENCY=FREQUENCY, EVIDENCE=EVIDENCE)
+
+
+# --- completion and assessment (考核) -------------------------------------------------------
+
+SUPERVISOR_ROLES = {"secretary", "street", "command", "admin"}
+
+
+def _period_args():
+    kind = request.args.get("period", "month")
+    kind = kind if kind in ("week", "month") else "month"
+    try:
+        day = date.fromisoformat(request.args["date"]) if request.args.get("date") else local_today()
+    except ValueError:
+        day = local_today()
+    return kind, day
+
+
+def _allowed_unit(scope, unit_id):
+    """The unit to assess: one inside the user's own units (404 otherwise); their own by default."""
+    if unit_id is None:
+        if scope.is_admin:
+            return OrgUnit.query.filter_by(parent_id=None).order_by(OrgUnit.id).first_or_404()
+        units = OrgUnit.query.filter(OrgUnit.id.in_(scope.unit_ids)).all()
+        if not units:
+            abort(404)
+        return min(units, key=lambda u: ["district", "street", "community"].index(u.level))
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None or unit.level not in ("district", "street", "community"):
+        abort(404)
+    if not scope.is_admin and not {u.id for u in unit.ancestors()} & scope.unit_ids:
+        abort(404)
+    return unit
+
+
+@bp.get("/assessment")
+@login_required
+def assessment():
+    """Completion and scores for a unit's week or month: the level below, its workers, items."""
+    scope = scope_for(current_user)
+    if not scope.roles & SUPERVISOR_ROLES:
+        abort(404)
+    unit = _allowed_unit(scope, request.args.get("unit", type=int))
+    kind, day = _period_args()
+    result = assessment_service.assess(assessment_service.grids_under(unit), kind, day)
+    rows, total, child = assessment_service.breakdown(unit, result)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        return _assessment_export(fmt, unit, result, rows, total)
+    grid_names = {}
+    if unit.level == "community":
+        grid_names = {g.id: g.name for g in Grid.query.filter(Grid.id.in_(result["grid_ids"]))}
+    up = unit.parent if unit.parent and (scope.is_admin or unit.parent_id in scope.unit_ids
+                                         or {u.id for u in unit.parent.ancestors()} & scope.unit_ids) else None
+    return render_template("duties/assessment.html", unit=unit, up=up, result=result, rows=rows, total=total,
+                           child=child, kind=kind, day=day, grid_names=grid_names,
+                           items=assessment_service.item_summary(result), FREQUENCY=FREQUENCY,
+                           EVIDENCE=EVIDENCE)
+
+
+@bp.get("/assessment/worker/<int:user_id>")
+@login_required
+def score_card(user_id):
+    """One worker's monthly (or weekly) score card: each item, patrols, collection, timeliness,
+    and how the score is made. The worker sees their own; supervisors those in their scope."""
+    from ..auth.models import User
+
+    worker = db.session.get(User, user_id)
+    if worker is None:
+        abort(404)
+    grid_ids = [a.grid_id for a in worker.assignments
+                if a.grid_id and a.role in assessment_service.WORKER_ROLES]
+    scope = scope_for(current_user)
+    mine = worker.id == current_user.id
+    if not grid_ids or not (mine or (scope.roles & SUPERVISOR_ROLES
+                                     and any(scope.covers_grid(g) for g in grid_ids))):
+        abort(404)
+    kind, day = _period_args()
+    result = assessment_service.assess(grid_ids, kind, day)
+    row = next((r for r in result["workers"] if r["user_id"] == worker.id), None)
+    if row is None:
+        abort(404)
+    return render_template("duties/score_card.html", worker=worker, row=row, result=result, kind=kind,
+                           day=day, grid=db.session.get(Grid, row["grid_id"]), FREQUENCY=FREQUENCY,
+                           EVIDENCE=EVIDENCE)
+
+
+EXPORT_COLUMNS = ("completion", "patrols", "patrol_hours", "coverage", "collections", "events_closed",
+                  "timeliness", "score")
+
+
+def _assessment_export(fmt, unit, result, rows, total):
+    import csv
+    import io
+
+    from flask import Response
+
+    grids = {g.id: g for g in Grid.query.filter(Grid.id.in_(result["grid_ids"]))}
+    units = dict(db.session.execute(db.select(OrgUnit.id, OrgUnit.name)).all()) if grids else {}
+    codes = [i.code for i in result["items"]]
+    header = ["worker", "grid", "community", "street", *EXPORT_COLUMNS, *(f"item {c} %" for c in codes)]
+    table = []
+    for r in result["workers"]:
+        g = grids.get(r["grid_id"])
+        table.append([r["name"], g.name if g else "", units.get(g.community_id, "") if g else "",
+                      units.get(g.street_id, "") if g else "", *(r[c] for c in EXPORT_COLUMNS),
+                      *((None if r["items"][c][1] is None else round(r["items"][c][1], 1)) for c in codes)])
+    unit_header = ["unit", "workers", *EXPORT_COLUMNS]
+    unit_table = [[r["name"], r["workers"], *(r[c] for c in EXPORT_COLUMNS)] for r in [*rows, total]]
+    name = f"assessment-{unit.code}-{result['kind']}-{result['start']}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([header, *table])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for title, rows_ in (("workers", [header, *table]), ("units", [unit_header, *unit_table])):
+        ws = wb.create_sheet(title)
+        for row in rows_:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return Response(buf.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})

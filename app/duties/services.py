@@ -1,7 +1,7 @@
 """Duty completion: evidence flows in from what workers already record — patrols, check-ins,
-registry records and updates, visits, events raised, on-site checks — and is counted against
-the checklist version in force for the period."""
-from datetime import date, datetime, timedelta
+registry records and updates, visits, events raised, on-site checks, survey answers and
+publicity records — and is counted against the checklist version in force for the period."""
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
 
@@ -12,6 +12,8 @@ from ..registry.models import PersonTag, RecordRevision, RegistryRecord, Visit
 from .models import DutyChecklist
 
 LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai: periods are local days, weeks and months
+# Evidence kinds recorded without anyone doing anything extra; the rest (survey_answer,
+# publicity, manual) come from reports on tasks that cite the item.
 AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "event_report",
              "event_check", "self_resolve"}
 
@@ -38,65 +40,86 @@ def _utc(d: date):
     return datetime.combine(d, datetime.min.time()) - LOCAL_OFFSET
 
 
-def count_evidence(user_id, item, start: date, end: date) -> int:
+def local_today() -> date:
+    return (datetime.now(UTC) + LOCAL_OFFSET).date()
+
+
+def _evidence_select(item, lo, hi):
+    """SELECT (user id, amount) rows of the item's evidence in [lo, hi) UTC, grouped by user."""
     kind = item.evidence
     flt = item.evidence_filter or {}
-    lo, hi = _utc(start), _utc(end)
-    q = None
     if kind == "patrol":
-        q = db.select(func.count()).select_from(Patrol).where(
-            Patrol.worker_id == user_id, Patrol.started_at >= lo, Patrol.started_at < hi)
+        user, q = Patrol.worker_id, db.select(Patrol.worker_id, func.count()).where(
+            Patrol.started_at >= lo, Patrol.started_at < hi)
     elif kind == "checkin":
-        q = db.select(func.count()).select_from(CheckIn).where(
-            CheckIn.user_id == user_id, CheckIn.at >= lo, CheckIn.at < hi)
+        user, q = CheckIn.user_id, db.select(CheckIn.user_id, func.count()).where(
+            CheckIn.at >= lo, CheckIn.at < hi)
     elif kind == "record_create":
-        q = db.select(func.count()).select_from(RegistryRecord).where(
-            RegistryRecord.created_by == user_id, RegistryRecord.created_at >= lo,
-            RegistryRecord.created_at < hi, RegistryRecord.deleted_at.is_(None))
+        user, q = RegistryRecord.created_by, db.select(RegistryRecord.created_by, func.count()).where(
+            RegistryRecord.created_at >= lo, RegistryRecord.created_at < hi,
+            RegistryRecord.deleted_at.is_(None))
         if flt.get("kind"):
             q = q.where(RegistryRecord.kind == flt["kind"])
     elif kind == "record_update":
-        q = db.select(func.count()).select_from(RecordRevision).join(
-            RegistryRecord, RegistryRecord.id == RecordRevision.record_id).where(
-            RecordRevision.author_id == user_id, RecordRevision.version > 1,
-            RecordRevision.at >= lo, RecordRevision.at < hi)
+        user = RecordRevision.author_id
+        q = db.select(user, func.count()).select_from(RecordRevision).where(
+            RecordRevision.version > 1, RecordRevision.at >= lo, RecordRevision.at < hi)
         if flt.get("kind"):
-            q = q.where(RegistryRecord.kind == flt["kind"])
+            q = q.join(RegistryRecord, RegistryRecord.id == RecordRevision.record_id).where(
+                RegistryRecord.kind == flt["kind"])
     elif kind == "visit":
-        q = db.select(func.count()).select_from(Visit).join(
-            RegistryRecord, RegistryRecord.id == Visit.record_id).where(
-            Visit.author_id == user_id, Visit.visited_at >= lo, Visit.visited_at < hi)
+        user = Visit.author_id
+        q = db.select(user, func.count()).select_from(Visit).where(
+            Visit.visited_at >= lo, Visit.visited_at < hi)
         if flt.get("kind"):
-            q = q.where(RegistryRecord.kind == flt["kind"])
+            q = q.join(RegistryRecord, RegistryRecord.id == Visit.record_id).where(
+                RegistryRecord.kind == flt["kind"])
         if flt.get("tag"):
             q = q.where(db.exists().where(PersonTag.record_id == Visit.record_id,
                                           PersonTag.tag == flt["tag"]))
     elif kind == "event_report":
-        q = db.select(func.count()).select_from(Event).join(EventCategory).where(
-            Event.reporter_id == user_id, Event.reported_at >= lo, Event.reported_at < hi,
-            Event.deleted_at.is_(None))
+        user = Event.reporter_id
+        q = db.select(user, func.count()).select_from(Event).where(
+            Event.reported_at >= lo, Event.reported_at < hi, Event.deleted_at.is_(None))
         if flt.get("category"):
-            q = q.where(EventCategory.code.startswith(flt["category"]))
+            q = q.join(EventCategory, EventCategory.id == Event.category_id).where(
+                EventCategory.code.startswith(flt["category"]))
     elif kind in ("event_check", "self_resolve"):
         actions = ("check_pass", "check_fail") if kind == "event_check" else ("self_resolve",)
-        q = db.select(func.count()).select_from(EventAction).where(
-            EventAction.actor_id == user_id, EventAction.action.in_(actions),
-            EventAction.at >= lo, EventAction.at < hi)
-    return db.session.execute(q).scalar() if q is not None else 0
+        user, q = EventAction.actor_id, db.select(EventAction.actor_id, func.count()).where(
+            EventAction.action.in_(actions), EventAction.at >= lo, EventAction.at < hi)
+    else:
+        # survey_answer, publicity, manual: reports on tasks that cite this item (by its code, so
+        # a task made under an earlier version still counts); publicity counts households.
+        from ..tasks.models import Task, TaskReport
+
+        amount = func.sum(TaskReport.households) if kind == "publicity" else func.count()
+        user = TaskReport.user_id
+        q = db.select(user, amount).select_from(TaskReport).join(Task, Task.id == TaskReport.task_id).where(
+            Task.duty_code == item.code, TaskReport.done_at >= lo, TaskReport.done_at < hi)
+    return user, q
+
+
+def evidence_by_user(item, start: date, end: date, user_ids=None) -> dict:
+    """{user id: amount} of the item's evidence between local dates [start, end)."""
+    user, q = _evidence_select(item, _utc(start), _utc(end))
+    if user_ids is not None:
+        q = q.where(user.in_(list(user_ids)))
+    return {uid: int(n or 0) for uid, n in db.session.execute(q.group_by(user)).all()}
+
+
+def count_evidence(user_id, item, start: date, end: date) -> int:
+    return evidence_by_user(item, start, end, [user_id]).get(user_id, 0)
 
 
 def progress(user_id, day: date):
-    """Per item of the checklist in force: (item, period, count or None, percent or None).
-    None: this kind of evidence is not yet recorded by the app."""
+    """Per item of the checklist in force: (item, period, count, percent)."""
     checklist = checklist_for(day)
     if checklist is None:
         return None, []
     rows = []
     for item in checklist.items:
         start, end = period(item.frequency, day)
-        if item.evidence not in AUTOMATIC:
-            rows.append((item, (start, end), None, None))
-            continue
         n = count_evidence(user_id, item, start, end)
         pct = 100.0 if item.target == 0 else round(min(100.0, 100.0 * n / item.target), 0)
         rows.append((item, (start, end), n, pct))

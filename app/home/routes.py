@@ -37,8 +37,17 @@ def _worker_home():
 
 
 def _part_time_home():
+    """The rider's light home: big buttons for the quick report and their tasks, their hours."""
+    from datetime import datetime, timedelta
+
+    from ..duties.services import local_today
+    from ..tasks.services import my_targets, volunteer_minutes
+
     grids = _my_grids("part_time")
-    return render_template("home/part_time.html", grids=grids)
+    since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
+    return render_template("home/part_time.html", grids=grids, open_tasks=len(my_targets(current_user)),
+                           minutes_month=volunteer_minutes(current_user, since),
+                           minutes_total=volunteer_minutes(current_user))
 
 
 def _units_of(role):

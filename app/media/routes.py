@@ -37,6 +37,13 @@ def _visible_media(media_id):
     events = Event.query.join(EventPhoto).filter(EventPhoto.media_id == media.id).all()
     if any(can_view(current_user, e) for e in events):
         return media
+    # A task report's photos: seen by whoever may see the task's progress.
+    from ..tasks.models import Task, TaskReport
+
+    as_text = db.cast(TaskReport.photos, db.String)
+    reports = TaskReport.query.filter(as_text.contains(media.id)).limit(20).all()
+    if any(media.id in r.photos and can_view(current_user, db.session.get(Task, r.task_id)) for r in reports):
+        return media
     abort(404)
 
 

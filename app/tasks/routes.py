@@ -1,0 +1,243 @@
+"""Task pages: the assigner's form and progress, the district's approvals, the recipient's
+"my tasks" (kept for offline use) and survey results with a CSV."""
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..audit.models import AuditLog
+from ..duties.services import checklist_for, local_today
+from ..scope.services import CHANGE, get_or_404, scope_for
+from ..sync.services import Forbidden
+from . import services
+from .forms import KIND_LABELS, OUT_OF_LIST, QUESTION_LABELS, STATUS_LABELS, DecisionForm, TaskForm
+from .models import Task
+
+bp = Blueprint("tasks", __name__)
+BUILDER_ROWS = 6
+
+
+def _labels():
+    return {"KIND_LABELS": KIND_LABELS, "STATUS_LABELS": STATUS_LABELS, "QUESTION_LABELS": QUESTION_LABELS}
+
+
+def _require(roles):
+    if not scope_for(current_user).roles & roles:
+        abort(404)
+
+
+@bp.get("/tasks")
+@login_required
+def my_tasks():
+    """The recipient's open tasks, each with its own form; works offline from the kept page."""
+    _require(services.WORKER_ROLES | {"part_time"})
+    pairs = services.my_targets(current_user)
+    done = services.my_done(current_user, [t.id for t, _ in pairs])
+    since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
+    minutes = {"month": services.volunteer_minutes(current_user, since),
+               "total": services.volunteer_minutes(current_user)}
+    return render_template("tasks/mine.html", pairs=pairs, done=done, minutes=minutes, **_labels())
+
+
+@bp.get("/tasks/assigned")
+@login_required
+def assigned():
+    _require(services.ASSIGNER_ROLES)
+    status = request.args.get("status", "")
+    query = services.assigned_by_scope(current_user)
+    if status in STATUS_LABELS:
+        query = query.filter(Task.status == status)
+    page = query.paginate(page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    rows = [(t, services.progress(t)[1]) for t in page.items]
+    waiting = services.pending_approvals(current_user).count()
+    return render_template("tasks/assigned.html", rows=rows, page=page, status=status, waiting=waiting,
+                           **_labels())
+
+
+def _target_choices(user):
+    found = services.assignable_targets(user)
+    grids = [(f"g:{g.id}", f"{g.name}（{g.code}）") for g in found["grids"]]
+    people = [(f"u:{u.id}:{g.id}", f"{u.display_name} · {g.name}") for u, g, _role in found["people"]]
+    return {str(_l("整个网格")): grids, str(_l("指定人员")): people}
+
+
+def _parse_targets(values):
+    targets = []
+    for v in values:
+        parts = v.split(":")
+        try:
+            if parts[0] == "g" and len(parts) == 2:
+                targets.append((int(parts[1]), None))
+            elif parts[0] == "u" and len(parts) == 3:
+                targets.append((int(parts[2]), int(parts[1])))
+        except ValueError:
+            continue
+    return targets
+
+
+def _builder_rows(form_data, count):
+    return [{"type": form_data.get(f"q{n}-type", "single"), "label": form_data.get(f"q{n}-label", ""),
+             "options": form_data.get(f"q{n}-options", ""), "required": form_data.get(f"q{n}-required")}
+            for n in range(1, count + 1)]
+
+
+@bp.route("/tasks/new", methods=["GET", "POST"])
+@login_required
+def new_task():
+    _require(services.ASSIGNER_ROLES)
+    form = TaskForm()
+    if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
+        form.kind.data = request.args["kind"]
+    checklist = checklist_for(local_today())
+    items = checklist.items if checklist else []
+    form.duty_item_id.choices = [(OUT_OF_LIST, str(_l("—— 清单外事项 ——")))] + [
+        (i.id, f"{i.code} {i.category} · {i.title}") for i in items]
+    form.targets.choices = _target_choices(current_user)
+    rows_count = min(services.MAX_QUESTIONS, max(BUILDER_ROWS, request.form.get("rows", 0, type=int)))
+    if request.form.get("more"):
+        rows_count = min(services.MAX_QUESTIONS, rows_count + 4)
+    rows = _builder_rows(request.form, rows_count)
+    question_errors = {}
+    if request.method == "POST" and not request.form.get("more") and form.validate_on_submit():
+        questions, question_errors = ([], {})
+        if form.kind.data == "survey":
+            questions, question_errors = services.clean_questions(rows)
+        if not question_errors:
+            try:
+                task = services.create_task(
+                    current_user, kind=form.kind.data, title=form.title.data, body=form.body.data,
+                    duty_item_id=form.duty_item_id.data or None, reason=form.reason.data,
+                    request_approval=form.request_approval.data, targets=_parse_targets(form.targets.data),
+                    due_on=form.due_on.data, target=form.target.data, questions=questions)
+            except services.AdmissionError as exc:
+                for name, messages in exc.errors.items():
+                    field = getattr(form, name, None)
+                    if field is not None and hasattr(field, "errors"):
+                        field.errors = list(field.errors) + messages
+                    else:
+                        question_errors[0] = "；".join(messages)
+            except Forbidden as exc:
+                abort(403, exc.message)
+            else:
+                if task.status == "open":
+                    flash(_l("任务已交办（准入事项 %(code)s）", code=task.duty_code), "info")
+                elif task.status == "pending_approval":
+                    flash(_l("清单外事项已报区指挥中心审批，批准后才会下发"), "warning")
+                else:
+                    flash(_l("清单外事项不予准入，未下发。已记录在准入日志中。"), "error")
+                return redirect(url_for("tasks.detail", task_id=task.id))
+    return render_template("tasks/form.html", form=form, rows=rows, question_errors=question_errors,
+                           **_labels())
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def detail(task_id):
+    task = get_or_404(current_user, Task, task_id)
+    supervisor = bool(scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}))
+    if not supervisor:
+        return redirect(url_for("tasks.my_tasks") + f"#task-{task.id}")
+    rows, total = services.progress(task)
+    reports, results = services.survey_results(task) if task.kind == "survey" else (None, None)
+    if reports is None:
+        from .models import TaskReport
+
+        reports = (TaskReport.query.filter_by(task_id=task.id)
+                   .order_by(TaskReport.done_at.desc()).limit(100).all())
+    can_decide = (task.status == "pending_approval" and "command" in scope_for(current_user).roles
+                  and task.assigner_id != current_user.id)
+    return render_template("tasks/detail.html", task=task, rows=rows, total=total, reports=reports,
+                           results=results, can_decide=can_decide, decision_form=DecisionForm(),
+                           can_close=task.assigner_id == current_user.id and task.status == "open",
+                           **_labels())
+
+
+@bp.post("/tasks/<int:task_id>/decide")
+@login_required
+def decide(task_id):
+    task = get_or_404(current_user, Task, task_id, CHANGE)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    approve = request.form.get("decision") == "approve"
+    try:
+        services.decide(current_user, task, approve, form.note.data)
+    except services.AdmissionError as exc:
+        flash("；".join(m for ms in exc.errors.values() for m in ms), "error")
+    except Forbidden as exc:
+        abort(403, exc.message)
+    else:
+        flash(_l("已批准准入，任务已下发") if approve else _l("已不予准入"), "info")
+    return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+@bp.post("/tasks/<int:task_id>/close")
+@login_required
+def close(task_id):
+    task = get_or_404(current_user, Task, task_id, CHANGE)
+    if task.assigner_id != current_user.id or task.status != "open":
+        abort(403)
+    if not DecisionForm().validate_on_submit():
+        abort(403)
+    services.close_task(current_user, task)
+    flash(_l("任务已结束"), "info")
+    return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+@bp.get("/tasks/approvals")
+@login_required
+def approvals():
+    """The district's queue of out-of-list tasks, and the admission log (every refusal and
+    approval) for the user's scope."""
+    _require(services.ASSIGNER_ROLES)
+    pending = services.pending_approvals(current_user).all()
+    visible = {t.id for t in services.assigned_by_scope(current_user).with_entities(Task.id)}
+    log = (AuditLog.query.filter(AuditLog.object_type == "task",
+                                 AuditLog.action.in_(("task.refused", "task.approved",
+                                                      "task.approval_requested")))
+           .order_by(AuditLog.id.desc()).limit(300).all())
+    log = [row for row in log if int(row.object_id) in visible or "command" in current_user.roles][:100]
+    return render_template("tasks/approvals.html", pending=pending, log=log, **_labels())
+
+
+@bp.get("/tasks/<int:task_id>/results.csv")
+@login_required
+def results_csv(task_id):
+    task = get_or_404(current_user, Task, task_id)
+    if not scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}):
+        abort(404)
+    reports, _results = services.survey_results(task)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    questions = task.questions or []
+    writer.writerow([str(_l("提交时间")), str(_l("网格")), str(_l("提交人")), str(_l("户数")),
+                     str(_l("用时（分钟）")), str(_l("说明"))] + [q["label"] for q in questions])
+    for r in reports if task.kind == "survey" else task_reports(task):
+        answers = [r.answers.get(q["id"], "") for q in questions]
+        answers = ["、".join(a) if isinstance(a, list) else a for a in answers]
+        local = (r.done_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        writer.writerow([local, r.grid.name, r.user.display_name, r.households, r.minutes, r.note] + answers)
+    body = "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV correctly with a BOM
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="task-{task.id}-{stamp}.csv"'})
+
+
+def task_reports(task):
+    from .models import TaskReport
+
+    return TaskReport.query.filter_by(task_id=task.id).order_by(TaskReport.done_at).all()
+
+
+@bp.app_template_global()
+def task_recipients_label(task):
+    names = []
+    for t in task.targets[:3]:
+        names.append(f"{t.assignee.display_name} · {t.grid.name}" if t.assignee else t.grid.name)
+    more = len(task.targets) - 3
+    return "、".join(names) + (str(_l(" 等 %(n)d 个", n=len(task.targets))) if more > 0 else "")
+
+

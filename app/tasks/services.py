@@ -1,0 +1,430 @@
+"""Tasks (交办): the admission check against the duty checklist, district approval for
+anything outside it, recipients, offline reports, progress, survey results and volunteer time.
+Pages and the sync API both come through here."""
+import re
+from collections import Counter
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, false, func, or_
+
+from ..audit.services import record as audit
+from ..auth.models import RoleAssignment
+from ..duties.models import DutyItem
+from ..extensions import db
+from ..media.models import Media
+from ..scope.services import CHANGE, VIEW, rule, scope_for
+from ..sync.services import Forbidden, Rejected, handler
+from .models import Task, TaskReport, TaskTarget
+
+ASSIGNER_ROLES = {"secretary", "street", "command"}
+WORKER_ROLES = {"grid_worker", "grid_leader"}
+RIDER_KINDS = {"survey", "publicity"}  # grid-wide tasks a part-time rider also receives
+KINDS = ("task", "survey", "publicity")
+QUESTION_TYPES = ("single", "multi", "text", "number", "photo")
+MAX_QUESTIONS = 20
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class AdmissionError(Exception):
+    def __init__(self, errors):
+        super().__init__("admission")
+        self.errors = errors
+
+
+def now_utc():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# --- the survey builder's questions --------------------------------------------------------
+
+def clean_questions(rows):
+    """Questions from the builder's rows ({type, label, options text, required}); blank rows are
+    skipped. Returns (questions, errors by row number)."""
+    questions, errors = [], {}
+    for n, row in enumerate(rows, start=1):
+        label = (row.get("label") or "").strip()
+        if not label:
+            continue
+        qtype = row.get("type")
+        if qtype not in QUESTION_TYPES:
+            errors[n] = str(_l("第 %(n)d 题：题型无效", n=n))
+            continue
+        options = [o.strip() for o in (row.get("options") or "").splitlines() if o.strip()]
+        if qtype in ("single", "multi"):
+            if len(options) < 2:
+                errors[n] = str(_l("第 %(n)d 题：选择题至少需要两个选项（每行一个）", n=n))
+                continue
+            if len(set(options)) != len(options):
+                errors[n] = str(_l("第 %(n)d 题：选项不能重复", n=n))
+                continue
+        else:
+            options = []
+        questions.append({"id": f"q{len(questions) + 1}", "type": qtype, "label": label[:200],
+                          "options": options[:20], "required": bool(row.get("required"))})
+    if len(questions) > MAX_QUESTIONS:
+        errors[0] = str(_l("最多 %(n)d 道题", n=MAX_QUESTIONS))
+    return questions, errors
+
+
+def clean_answers(questions, answers, photos):
+    """Validate a survey answer sheet against its questions. Returns (clean answers, errors)."""
+    answers = answers if isinstance(answers, dict) else {}
+    clean, errors = {}, {}
+    for q in questions:
+        value = answers.get(q["id"])
+        empty = value in (None, "", [])
+        if empty:
+            if q["required"]:
+                errors[q["id"]] = [str(_l("此题必答"))]
+            continue
+        if q["type"] == "single":
+            if value not in q["options"]:
+                errors[q["id"]] = [str(_l("请选择一个选项"))]
+                continue
+        elif q["type"] == "multi":
+            if not isinstance(value, list) or not value or any(v not in q["options"] for v in value):
+                errors[q["id"]] = [str(_l("请选择列出的选项"))]
+                continue
+            value = [o for o in q["options"] if o in value]
+        elif q["type"] == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors[q["id"]] = [str(_l("请填写数字"))]
+                continue
+            if value != value or abs(value) > 1e9:
+                errors[q["id"]] = [str(_l("请填写数字"))]
+                continue
+            value = int(value) if value.is_integer() else value
+        elif q["type"] == "text":
+            value = str(value).strip()[:500]
+        elif q["type"] == "photo":
+            if value not in photos:
+                errors[q["id"]] = [str(_l("照片尚未附上"))]
+                continue
+        clean[q["id"]] = value
+    return clean, errors
+
+
+# --- who receives what ---------------------------------------------------------------------
+
+def _grid_roles(user):
+    """{grid id: roles} of the user's grid assignments."""
+    roles = {}
+    for a in user.assignments:
+        if a.grid_id:
+            roles.setdefault(a.grid_id, set()).add(a.role)
+    return roles
+
+
+def recipient_clause(user):
+    """SQL condition on TaskTarget (joined with Task): targets this user works on."""
+    grid_roles = _grid_roles(user)
+    worker_grids = [g for g, r in grid_roles.items() if r & WORKER_ROLES]
+    rider_grids = [g for g, r in grid_roles.items() if "part_time" in r and not r & WORKER_ROLES]
+    clauses = [TaskTarget.assignee_id == user.id]
+    if worker_grids:
+        clauses.append(and_(TaskTarget.assignee_id.is_(None), TaskTarget.grid_id.in_(worker_grids)))
+    if rider_grids:
+        clauses.append(and_(TaskTarget.assignee_id.is_(None), TaskTarget.grid_id.in_(rider_grids),
+                            Task.kind.in_(RIDER_KINDS)))
+    return or_(*clauses)
+
+
+def my_targets(user, statuses=("open",)):
+    """(task, target) pairs this user works on, newest first."""
+    rows = (db.session.query(Task, TaskTarget).join(TaskTarget, TaskTarget.task_id == Task.id)
+            .filter(Task.status.in_(statuses), recipient_clause(user))
+            .order_by(Task.due_on.is_(None), Task.due_on, Task.id.desc()).all())
+    return rows
+
+
+def is_recipient(user, task):
+    """Whether the task was handed to this user; tasks never admitted were handed to nobody."""
+    if task.status not in ("open", "closed"):
+        return False
+    return db.session.query(TaskTarget.id).join(Task, Task.id == TaskTarget.task_id).filter(
+        TaskTarget.task_id == task.id, recipient_clause(user)).first() is not None
+
+
+@rule(Task)
+def _task_rule(user, task, action):
+    scope = scope_for(user)
+    if scope.is_admin:
+        return action == VIEW
+    if task.assigner_id == user.id:
+        return True
+    if task.status == "pending_approval" and "command" in scope.roles:
+        return True  # the district decides on out-of-list tasks
+    if action == CHANGE:
+        return False
+    if scope.roles & ASSIGNER_ROLES and any(scope.covers_grid(t.grid_id) for t in task.targets):
+        return True
+    return is_recipient(user, task)
+
+
+# --- making tasks: the admission check -----------------------------------------------------
+
+def assignable_targets(user):
+    """Grids and workers this user may hand tasks to: {"grids": [...], "people": [(user, grid)]}."""
+    from ..org.models import Grid
+
+    scope = scope_for(user)
+    grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
+    people = (db.session.query(RoleAssignment).filter(
+        scope.grid_clause(RoleAssignment.grid_id),
+        RoleAssignment.role.in_(WORKER_ROLES | {"part_time"})).all())
+    people.sort(key=lambda a: (a.grid.code, a.role, a.user.display_name))
+    return {"grids": grids, "people": [(a.user, a.grid, a.role) for a in people]}
+
+
+def create_task(user, *, kind, title, body, duty_item_id, reason, request_approval, targets,
+                due_on=None, target=1, questions=()):
+    """Make a task. It cites a checklist item and opens at once (准入); without one it is refused,
+    or waits for the district's approval when asked (禁入). Commits; returns the task."""
+    scope = scope_for(user)
+    if not scope.roles & ASSIGNER_ROLES:
+        raise Forbidden(_l("只有社区书记、街道和区指挥中心可以交办任务"))
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = [str(_l("任务类型无效"))]
+    if kind == "survey" and not questions:
+        errors["questions"] = [str(_l("调查问卷至少需要一道题"))]
+    cleaned = []
+    for grid_id, assignee_id in targets:
+        if not scope.covers_grid(grid_id):
+            errors["targets"] = [str(_l("只能交办给自己辖区内的网格和网格员"))]
+            break
+        if assignee_id is not None:
+            works_there = RoleAssignment.query.filter_by(user_id=assignee_id, grid_id=grid_id).filter(
+                RoleAssignment.role.in_(WORKER_ROLES | {"part_time"})).first()
+            if works_there is None:
+                errors["targets"] = [str(_l("该人员不在所选网格工作"))]
+                break
+        if (grid_id, assignee_id) not in cleaned:
+            cleaned.append((grid_id, assignee_id))
+    if not cleaned and "targets" not in errors:
+        errors["targets"] = [str(_l("请选择接收的网格或网格员"))]
+    item = None
+    if duty_item_id:
+        from ..duties.services import checklist_for, local_today
+
+        in_force = checklist_for(local_today())
+        item = db.session.get(DutyItem, duty_item_id)
+        if item is None or in_force is None or item.checklist_id != in_force.id:
+            errors["duty_item_id"] = [str(_l("请从现行职责清单中选择事项"))]
+    elif not (reason or "").strip():
+        errors["reason"] = [str(_l("清单外事项须说明理由"))]
+    if errors:
+        raise AdmissionError(errors)
+    task = Task(kind=kind, title=title.strip(), body=(body or "").strip(), assigner_id=user.id,
+                due_on=due_on, target=max(1, int(target or 1)), questions=list(questions))
+    task.targets = [TaskTarget(grid_id=g, assignee_id=a) for g, a in cleaned]
+    if item is not None:
+        task.duty_item_id, task.duty_code, task.status = item.id, item.code, "open"
+        db.session.add(task)
+        audit("task.admitted", task, actor=user, detail={"duty_code": item.code, "title": task.title})
+    else:
+        task.out_of_list_reason = reason.strip()
+        if request_approval:
+            task.status = "pending_approval"
+            db.session.add(task)
+            audit("task.approval_requested", task, actor=user,
+                  detail={"title": task.title, "reason": task.out_of_list_reason})
+        else:
+            task.status = "refused"
+            task.decided_at = now_utc()
+            task.decision_note = str(_l("清单外事项未经区级审批，不得交办网格员"))
+            db.session.add(task)
+            audit("task.refused", task, actor=user,
+                  detail={"title": task.title, "reason": task.out_of_list_reason, "by": "admission"})
+    db.session.commit()
+    return task
+
+
+def decide(user, task, approve, note=""):
+    """The district approves or refuses an out-of-list task. Commits."""
+    if task.status != "pending_approval":
+        raise AdmissionError({"_": [str(_l("这项任务不在待审批状态"))]})
+    if "command" not in scope_for(user).roles:
+        raise Forbidden(_l("只有区指挥中心可以审批清单外事项"))
+    if task.assigner_id == user.id:
+        raise Forbidden(_l("不能审批自己提出的申请"))
+    if not approve and not (note or "").strip():
+        raise AdmissionError({"note": [str(_l("不予准入须说明理由"))]})
+    task.status = "open" if approve else "refused"
+    task.decided_by, task.decided_at, task.decision_note = user.id, now_utc(), (note or "").strip()
+    audit("task.approved" if approve else "task.refused", task, actor=user,
+          detail={"title": task.title, "note": task.decision_note})
+    db.session.commit()
+    return task
+
+
+def close_task(user, task):
+    task.status = "closed"
+    audit("task.closed", task, actor=user, detail={"title": task.title})
+    db.session.commit()
+
+
+# --- reports from the phone ----------------------------------------------------------------
+
+def _parse_time(value):
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parsed.tzinfo:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            if parsed <= now_utc():
+                return parsed
+        except ValueError:
+            pass
+    return now_utc()
+
+
+def _int_field(data, name, low, high, errors, message):
+    value = data.get(name, 0)
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[name] = [str(message)]
+        return 0
+    if not low <= number <= high:
+        errors[name] = [str(message)]
+    return number
+
+
+def submit_report(user, report_id, data, done_at=None):
+    """Record work on a task (maybe done offline days ago). Raises Rejected / Forbidden."""
+    if not UUID_RE.match(str(report_id)):
+        raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
+    try:
+        task_id = int(data.get("task_id"))
+    except (TypeError, ValueError):
+        raise Rejected({"task_id": [str(_l("缺少任务"))]}) from None
+    task = db.session.get(Task, task_id)
+    if task is None or not is_recipient(user, task):
+        raise Forbidden(_l("这项任务没有交给你"))
+    if task.status != "open":
+        raise Rejected({"task_id": [str(_l("这项任务已结束，不再接收记录"))]}, code="task_closed")
+    target = (db.session.query(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+              .filter(TaskTarget.task_id == task.id, recipient_clause(user))
+              .order_by(TaskTarget.assignee_id.is_(None)).first())
+    errors = {}
+    photos = [str(p).lower() for p in (data.get("photos") or []) if isinstance(p, str)][:9]
+    note = str(data.get("note") or "").strip()[:1000]
+    households = _int_field(data, "households", 0, 10000, errors, _l("请填写 0–10000 之间的户数"))
+    minutes = _int_field(data, "minutes", 0, 24 * 60, errors, _l("用时请填写 0–1440 分钟"))
+    answers = {}
+    if task.kind == "survey":
+        answers, answer_errors = clean_answers(task.questions, data.get("answers"), photos)
+        errors.update(answer_errors)
+        if not answers and not answer_errors:
+            errors["answers"] = [str(_l("请至少回答一题"))]
+    elif task.kind == "publicity":
+        if households < 1:
+            errors["households"] = [str(_l("请填写宣传到达的户数"))]
+        if not photos:
+            errors["photos"] = [str(_l("宣传记录需要 1 张现场照片"))]
+    elif not note and not photos:
+        errors["note"] = [str(_l("请填写完成情况或附上照片"))]
+    if errors:
+        raise Rejected(errors)
+    found = {m.id for m in Media.query.filter(Media.id.in_(photos), Media.owner_id == user.id)}
+    if set(photos) - found:
+        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
+    report = TaskReport(id=str(report_id), task_id=task.id, target_id=target.id, user_id=user.id,
+                        grid_id=target.grid_id, done_at=_parse_time(done_at), note=note,
+                        households=households if task.kind == "publicity" else 0, minutes=minutes,
+                        answers=answers, photos=photos)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+@handler("task.report")
+def apply_task_report(user, mutation):
+    report = submit_report(user, mutation["record_id"], mutation.get("data") or {},
+                           done_at=mutation.get("created_at"))
+    return {"record_id": report.id}
+
+
+# --- what the assigner and the recipient see -----------------------------------------------
+
+def report_amount(task):
+    """What a report adds to progress: households for publicity, otherwise one."""
+    return func.sum(TaskReport.households) if task.kind == "publicity" else func.count(TaskReport.id)
+
+
+def progress(task):
+    """Per target: (target, done, pct); and the task overall (done, wanted, pct)."""
+    done = dict(db.session.execute(
+        db.select(TaskReport.target_id, report_amount(task)).where(TaskReport.task_id == task.id)
+        .group_by(TaskReport.target_id)).all())
+    rows = []
+    for t in task.targets:
+        n = int(done.get(t.id) or 0)
+        rows.append((t, n, min(100, round(100 * n / task.target))))
+    total = sum(min(n, task.target) for _, n, _ in rows)
+    wanted = task.target * len(rows)
+    return rows, (sum(n for _, n, _ in rows), wanted, round(100 * total / wanted) if wanted else 0)
+
+
+def my_done(user, task_ids):
+    """{task id: amount this user has reported}."""
+    if not task_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(TaskReport.task_id, func.count(TaskReport.id), func.sum(TaskReport.households))
+        .where(TaskReport.user_id == user.id, TaskReport.task_id.in_(task_ids))
+        .group_by(TaskReport.task_id)).all()
+    return {tid: {"reports": n, "households": int(h or 0)} for tid, n, h in rows}
+
+
+def survey_results(task):
+    """Per question: counts per option (choices), values (numbers), answers (text), photo count."""
+    reports = TaskReport.query.filter_by(task_id=task.id).order_by(TaskReport.done_at).all()
+    results = []
+    for q in task.questions:
+        values = [r.answers.get(q["id"]) for r in reports if q["id"] in (r.answers or {})]
+        entry = {"question": q, "answered": len(values)}
+        if q["type"] in ("single", "multi"):
+            counts = Counter()
+            for v in values:
+                counts.update(v if isinstance(v, list) else [v])
+            entry["counts"] = [(o, counts.get(o, 0)) for o in q["options"]]
+        elif q["type"] == "number":
+            nums = [v for v in values if isinstance(v, int | float)]
+            entry["mean"] = round(sum(nums) / len(nums), 2) if nums else None
+            entry["min"], entry["max"] = (min(nums), max(nums)) if nums else (None, None)
+        elif q["type"] == "text":
+            entry["texts"] = [v for v in values if v][-50:]
+        results.append(entry)
+    return reports, results
+
+
+def volunteer_minutes(user, since=None):
+    """Minutes of volunteer time: what the rider entered on task reports plus their patrols."""
+    from ..patrols.models import Patrol
+
+    q = db.select(func.coalesce(func.sum(TaskReport.minutes), 0)).where(TaskReport.user_id == user.id)
+    p = db.select(func.coalesce(func.sum(Patrol.duration_s), 0)).where(Patrol.worker_id == user.id)
+    if since is not None:
+        q = q.where(TaskReport.done_at >= since)
+        p = p.where(Patrol.started_at >= since)
+    return int(db.session.execute(q).scalar() or 0) + int(db.session.execute(p).scalar() or 0) // 60
+
+
+def pending_approvals(user):
+    if "command" not in scope_for(user).roles:
+        return Task.query.filter(false())
+    return Task.query.filter_by(status="pending_approval").order_by(Task.created_at)
+
+
+def assigned_by_scope(user):
+    """Tasks a supervisor sees: made by them, or aimed at grids in their scope."""
+    scope = scope_for(user)
+    visible = db.select(TaskTarget.task_id).where(scope.grid_clause(TaskTarget.grid_id))
+    return Task.query.filter(or_(Task.assigner_id == user.id, Task.id.in_(visible))).order_by(Task.id.desc())

@@ -1,0 +1,107 @@
+"""A rider's survey and publicity task, done on a phone with no network, synced later; the
+secretary sets them up in the browser and sees the results."""
+import json
+import sqlite3
+import time
+
+from playwright.sync_api import expect
+
+from tests.pwa import PHONE, cut_network, photo_file, restore_network, sign_in, wait_for_outbox
+
+TASKS_KEPT = """async () => {
+    const reg = await navigator.serviceWorker.getRegistration();
+    if (!reg || !reg.active || !navigator.serviceWorker.controller) return false;
+    const cache = await caches.open('gridwalk-pages');
+    const page = await cache.match('/tasks');
+    return !!page && (await page.text()).includes('小区停车意见调查');
+}"""
+
+
+def reports_of(live_server, username):
+    with sqlite3.connect(live_server.db_path) as conn:
+        return conn.execute(
+            "SELECT t.kind, r.households, r.answers, r.minutes, json_array_length(r.photos) "
+            "FROM task_report r JOIN task t ON t.id = r.task_id JOIN user u ON u.id = r.user_id "
+            "WHERE u.username = ? ORDER BY t.kind", (username,)).fetchall()
+
+
+def assign(page, base_url, kind, title, fields, choices=(), checks=()):
+    page.goto(f"{base_url}/tasks/new?kind={kind}")
+    page.get_by_label("标题").fill(title)
+    page.get_by_label("依据的职责事项（准入清单）").select_option(label=fields.pop("item"))
+    page.get_by_label("接收的网格或人员").select_option(label="芙蓉街社区第2网格（LX-QCL-FRJ-02）")
+    for selector, value in fields.items():
+        by_id = selector.startswith("#")
+        (page.locator(selector) if by_id else page.get_by_label(selector, exact=True)).fill(value)
+    for selector, value in choices:
+        page.locator(selector).select_option(value)
+    for selector in checks:
+        page.locator(selector).check()
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.get_by_text("任务已交办")).to_be_visible()
+    return page.url
+
+
+def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_server, tmp_path):
+    laptop = browser.new_context(locale="zh-CN")
+    secretary = laptop.new_page()
+    sign_in(secretary, live_server.url, "secretary")
+    survey_url = assign(secretary, live_server.url, "survey", "小区停车意见调查", {
+        "item": "12.1 民意收集 · 民意调查入户", "#q1-label": "您是否支持划线停车",
+        "#q1-options": "支持\n反对", "#q2-label": "家里有几辆车"},
+        choices=[("#q1-type", "single"), ("#q2-type", "number")], checks=["#q1-required"])
+    assert "/tasks/" in survey_url
+    assign(secretary, live_server.url, "publicity", "燃气安全入户宣传", {
+        "item": "11.1 政策宣传 · 政策入户宣传",
+        "要求或宣传材料": "燃气泄漏时先关阀门、开窗通风，不要开关电器",
+        "每个接收对象的目标数（份数或户数）": "20"})
+
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, "rider")
+    expect(page.get_by_role("link", name="我的任务")).to_be_visible()
+    deadline = time.monotonic() + 20
+    while not page.evaluate(TASKS_KEPT):
+        assert time.monotonic() < deadline, "the tasks page was never kept for offline use"
+        time.sleep(0.2)
+
+    cut_network(phone)
+    page.goto(live_server.url + "/tasks")
+    survey = page.locator("article.task").filter(has_text="小区停车意见调查")
+    # The required question left empty: a clear message, nothing saved.
+    survey.get_by_role("button", name="保存记录").click()
+    expect(survey.get_by_text("此题必答")).to_be_visible()
+    survey.get_by_label("支持", exact=True).check()
+    survey.get_by_label("2. 家里有几辆车").fill("2")
+    survey.get_by_label("用时（分钟，计入志愿服务时长）").fill("15")
+    survey.get_by_role("button", name="保存记录").click()
+    expect(survey.get_by_text("已保存，等待发送")).to_be_visible()
+    expect(survey.get_by_text("待发送 1 份")).to_be_visible()
+
+    publicity = page.locator("article.task").filter(has_text="燃气安全入户宣传")
+    expect(publicity.get_by_text("燃气泄漏时先关阀门")).to_be_visible()
+    publicity.get_by_label("本次宣传到达户数").fill("8")
+    publicity.get_by_role("button", name="保存记录").click()
+    expect(publicity.get_by_text("宣传记录需要 1 张现场照片")).to_be_visible()
+    publicity.get_by_label("现场照片").set_input_files(photo_file(tmp_path))
+    publicity.get_by_role("button", name="保存记录").click()
+    expect(publicity.get_by_text("已保存，等待发送")).to_be_visible()
+    assert sorted(wait_for_outbox(page, lambda s: len(s) == 2)) == ["pending", "pending"]
+    assert reports_of(live_server, "rider") == []
+
+    restore_network(phone)
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    rows = reports_of(live_server, "rider")
+    assert [(kind, households, minutes, photos) for kind, households, _a, minutes, photos in rows] == [
+        ("publicity", 8, 0, 1), ("survey", 0, 15, 0)]
+    assert json.loads(rows[1][2]) == {"q1": "支持", "q2": 2}
+
+    secretary.goto(survey_url)
+    expect(secretary.get_by_text("支持：1")).to_be_visible()
+    expect(secretary.get_by_text("反对：0")).to_be_visible()
+    # The rider's home counts the volunteer time.
+    page.goto(live_server.url + "/")
+    expect(page.locator(".stat strong")).to_have_text("0.2")
+    laptop.close()
+    phone.close()
