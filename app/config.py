@@ -17,6 +17,22 @@ def _bool(name, default):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _json(name):
+    """A JSON object from the environment (None when unset); a typo stops the start, loudly."""
+    import json
+
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} is not valid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise RuntimeError(f"{name} must be a JSON object")
+    return parsed
+
+
 def _int(name, default):
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
@@ -93,4 +109,6 @@ def load_config(instance_path: str) -> dict:
         # so maps work offline and need no key. MAP_TILE_CRS=gcj02 for most Chinese services.
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
         "MAP_TILE_CRS": os.environ.get("MAP_TILE_CRS", "wgs84"),
+        # Weights and full-mark amounts of the monthly score (docs/assessment.md).
+        "ASSESSMENT_FORMULA": _json("ASSESSMENT_FORMULA"),
     }

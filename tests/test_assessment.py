@@ -46,7 +46,8 @@ def october(demo, login):
         at = datetime(2026, 10, 5 + k, 1, 0)
         db.session.add(Event(id=str(uuid.uuid4()), category_id=category.id, description="占道经营",
                              lon=117.02, lat=36.66, grid_id=grid.id, source="grid_worker",
-                             reporter_id=worker.id, state="closed", reported_at=at, closed_at=at.replace(hour=9),
+                             reporter_id=worker.id, state="closed", reported_at=at,
+                             closed_at=at.replace(hour=9),
                              close_type=close_type))
     db.session.commit()
     phone = Phone(login("worker"))
@@ -92,7 +93,8 @@ def test_community_grid_and_street_roll_up(october):
     assert total["workers"] == 4 and total["collections"] == 3 and total["events_closed"] == 4
     assert total["score"] == pytest.approx((SCORE + 15 * TIMELINESS + 15 + 15) / 4, abs=0.1)
     street = unit.parent
-    s_rows, s_total, s_child = breakdown(street, assess(grids_under(street), "month", OCTOBER, today=NOV_TODAY))
+    street_result = assess(grids_under(street), "month", OCTOBER, today=NOV_TODAY)
+    s_rows, s_total, s_child = breakdown(street, street_result)
     assert s_child == "community_id" and {r["name"] for r in s_rows} == {"芙蓉街社区", "按察司街社区"}
     assert s_total["workers"] == 7 and s_total["patrol_hours"] == 20
 
@@ -112,7 +114,8 @@ def test_pages_exports_and_scope(october, login):
     secretary = login("secretary")
     page = secretary.get("/assessment?period=month&date=2026-10-15").get_data(as_text=True)
     assert "芙蓉街社区第1网格" in page and "王芳" in page and "计分办法" in page
-    card = secretary.get(f"/assessment/worker/{october.id}?period=month&date=2026-10-15").get_data(as_text=True)
+    card = secretary.get(f"/assessment/worker/{october.id}?period=month&date=2026-10-15")
+    card = card.get_data(as_text=True)
     assert f"{SCORE:.1f}" in card and "10 / 31.0" in card
     assert login("worker").get(f"/assessment/worker/{october.id}?date=2026-10-15").status_code == 200
     assert login("w-qcl-frj-02").get(f"/assessment/worker/{october.id}").status_code == 404

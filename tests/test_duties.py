@@ -74,3 +74,50 @@ def test_past_periods_use_the_version_in_force(demo):
     assert checklist_for(date(2026, 12, 31)).id == first.id
     assert checklist_for(date(2027, 3, 1)).id == newer.id
     assert DutyChecklist.query.count() == 2 and DutyItem.query.count() == 84
+
+
+def test_admin_edits_the_checklist_as_a_new_version(demo, login):
+    from app.audit.models import AuditLog
+    from app.duties.services import local_today
+    from tests.conftest import csrf_from
+
+    admin = login("admin")
+    current = checklist_for(local_today())
+    page = admin.get("/admin/duties").get_data(as_text=True)
+    token = csrf_from(page)
+    # The version in force cannot be edited; a new one cannot start today or earlier.
+    first_item = current.items[0]
+    assert admin.get(f"/admin/duties/{current.id}/items/{first_item.id}").status_code == 403
+    page = admin.post("/admin/duties", data={"csrf_token": token, "valid_from": local_today().isoformat()})
+    assert "新版本最早从明天起生效" in page.get_data(as_text=True) and DutyChecklist.query.count() == 1
+    start = local_today() + timedelta(days=3)
+    answer = admin.post("/admin/duties", data={"csrf_token": token, "valid_from": start.isoformat(),
+                                               "note": "2027 年修订"})
+    assert answer.status_code == 302
+    newer = DutyChecklist.query.filter_by(valid_from=start).one()
+    assert len(newer.items) == 42
+    # Raise the daily patrol target in the new version; drop one item; add one.
+    patrol = next(i for i in newer.items if i.code == "01.1")
+    fields = {"csrf_token": token, "code": "01.1", "category": "网格巡查", "title": "日常巡查",
+              "frequency": "daily", "target": "2", "evidence": "patrol", "only_kind": "",
+              "only_category": "", "only_tag": ""}
+    assert admin.post(f"/admin/duties/{newer.id}/items/{patrol.id}", data=fields).status_code == 302
+    # A code already in the version is refused with a message.
+    clash = admin.post(f"/admin/duties/{newer.id}/items/new", data={**fields, "title": "重复"})
+    assert "本版本已有这个编号" in clash.get_data(as_text=True)
+    added = admin.post(f"/admin/duties/{newer.id}/items/new", data={
+        **fields, "code": "13.4", "category": "党建引领与协同", "title": "文明实践志愿服务",
+        "frequency": "monthly", "target": "1", "evidence": "manual"})
+    assert added.status_code == 302
+    dropped = next(i for i in newer.items if i.code == "12.3")
+    assert admin.post(f"/admin/duties/{newer.id}/items/{dropped.id}/delete",
+                      data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert checklist_for(local_today()).id == current.id
+    assert next(i for i in current.items if i.code == "01.1").target == 1  # the past is untouched
+    later = checklist_for(start)
+    codes = {i.code: i for i in later.items}
+    assert len(codes) == 42 and codes["01.1"].target == 2 and "12.3" not in codes and "13.4" in codes
+    assert AuditLog.query.filter(AuditLog.action.in_(("duty_checklist.create", "duty_item.save",
+                                                      "duty_item.delete"))).count() == 4
+    assert login("secretary").get("/admin/duties").status_code == 403

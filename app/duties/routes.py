@@ -87,8 +87,9 @@ def assessment():
     grid_names = {}
     if unit.level == "community":
         grid_names = {g.id: g.name for g in Grid.query.filter(Grid.id.in_(result["grid_ids"]))}
-    up = unit.parent if unit.parent and (scope.is_admin or unit.parent_id in scope.unit_ids
-                                         or {u.id for u in unit.parent.ancestors()} & scope.unit_ids) else None
+    up = unit.parent
+    if up is not None and not (scope.is_admin or {u.id for u in up.ancestors()} & scope.unit_ids):
+        up = None  # a secretary does not see the street's figures
     return render_template("duties/assessment.html", unit=unit, up=up, result=result, rows=rows, total=total,
                            child=child, kind=kind, day=day, grid_names=grid_names,
                            items=assessment_service.item_summary(result), FREQUENCY=FREQUENCY,
