@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .auth.routes import enforce_session_lifetime
     from .demo.cli import demo_cli
+    from .duties import admin as _duty_admin  # noqa: F401  (adds routes to the admin blueprint)
     from .duties.routes import bp as duties_bp
     from .events import admin as _category_admin  # noqa: F401  (adds routes to the admin blueprint)
     from .events import pull as _event_pullers  # noqa: F401

@@ -57,6 +57,7 @@ def nav_items(user):
             ("admin.tree", _l("组织"), "grid"),
             ("admin.users", _l("用户"), "people"),
             ("admin.categories", _l("类别"), "list"),
+            ("admin.duty_versions", _l("清单"), "list"),
             ("admin.audit", _l("日志"), "log"),
         ]
     items.append(("home.me", _l("我的"), "me"))
