@@ -20,16 +20,19 @@ TASKS_KEPT = """async () => {
 def reports_of(live_server, username):
     with sqlite3.connect(live_server.db_path) as conn:
         return conn.execute(
-            "SELECT t.kind, r.households, r.answers, r.minutes, json_array_length(r.photos) "
+            "SELECT t.kind, r.households, r.answers, r.minutes, json_array_length(r.photos), g.code "
             "FROM task_report r JOIN task t ON t.id = r.task_id JOIN user u ON u.id = r.user_id "
-            "WHERE u.username = ? ORDER BY t.kind", (username,)).fetchall()
+            "JOIN grid g ON g.id = r.grid_id WHERE u.username = ? ORDER BY t.kind", (username,)).fetchall()
 
 
-def assign(page, base_url, kind, title, fields, choices=(), checks=()):
+FRJ1, FRJ2 = "芙蓉街社区第1网格（LX-QCL-FRJ-01）", "芙蓉街社区第2网格（LX-QCL-FRJ-02）"
+
+
+def assign(page, base_url, kind, title, fields, choices=(), checks=(), grids=(FRJ2,)):
     page.goto(f"{base_url}/tasks/new?kind={kind}")
     page.get_by_label("标题").fill(title)
     page.get_by_label("依据的职责事项（准入清单）").select_option(label=fields.pop("item"))
-    page.get_by_label("接收的网格或人员").select_option(label="芙蓉街社区第2网格（LX-QCL-FRJ-02）")
+    page.get_by_label("接收的网格或人员").select_option(label=list(grids))
     for selector, value in fields.items():
         by_id = selector.startswith("#")
         (page.locator(selector) if by_id else page.get_by_label(selector, exact=True)).fill(value)
@@ -49,7 +52,8 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     survey_url = assign(secretary, live_server.url, "survey", "小区停车意见调查", {
         "item": "12.1 民意收集 · 民意调查入户", "#q1-label": "您是否支持划线停车",
         "#q1-options": "支持\n反对", "#q2-label": "家里有几辆车"},
-        choices=[("#q1-type", "single"), ("#q2-type", "number")], checks=["#q1-required"])
+        choices=[("#q1-type", "single"), ("#q2-type", "number")], checks=["#q1-required"],
+        grids=(FRJ1, FRJ2))
     assert "/tasks/" in survey_url
     assign(secretary, live_server.url, "publicity", "燃气安全入户宣传", {
         "item": "11.1 政策宣传 · 政策入户宣传",
@@ -68,6 +72,9 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     cut_network(phone)
     page.goto(live_server.url + "/tasks")
     survey = page.locator("article.task").filter(has_text="小区停车意见调查")
+    survey.get_by_text("填写记录").click()
+    # The rider works two grids: the record says for which one.
+    survey.get_by_label("在哪个网格").select_option(label="芙蓉街社区第2网格")
     # The required question left empty: a clear message, nothing saved.
     survey.get_by_role("button", name="保存记录").click()
     expect(survey.get_by_text("此题必答")).to_be_visible()
@@ -80,6 +87,7 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
 
     publicity = page.locator("article.task").filter(has_text="燃气安全入户宣传")
     expect(publicity.get_by_text("燃气泄漏时先关阀门")).to_be_visible()
+    publicity.get_by_text("填写记录").click()
     publicity.get_by_label("本次宣传到达户数").fill("8")
     publicity.get_by_role("button", name="保存记录").click()
     expect(publicity.get_by_text("宣传记录需要 1 张现场照片")).to_be_visible()
@@ -93,8 +101,8 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     wait_for_outbox(page, lambda states: states == [],
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
     rows = reports_of(live_server, "rider")
-    assert [(kind, households, minutes, photos) for kind, households, _a, minutes, photos in rows] == [
-        ("publicity", 8, 0, 1), ("survey", 0, 15, 0)]
+    assert [row[:2] + row[3:] for row in rows] == [
+        ("publicity", 8, 0, 1, "LX-QCL-FRJ-02"), ("survey", 0, 15, 0, "LX-QCL-FRJ-02")]
     assert json.loads(rows[1][2]) == {"q1": "支持", "q2": 2}
 
     secretary.goto(survey_url)
@@ -102,6 +110,6 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     expect(secretary.get_by_text("反对：0")).to_be_visible()
     # The rider's home counts the volunteer time.
     page.goto(live_server.url + "/")
-    expect(page.locator(".stat strong")).to_have_text("0.2")
+    expect(page.locator("[data-hours-month]")).to_have_text("0.2")
     laptop.close()
     phone.close()

@@ -231,7 +231,12 @@ def test_publicity_needs_households_and_a_photo_and_counts_toward_the_duty(demo,
     bad = report(worker, task, households=0)
     assert bad["status"] == "rejected" and set(bad["errors"]) == {"households", "photos"}
     assert report(worker, task, households=12, photos=[upload(worker)])["status"] == "applied"
-    assert report(rider, task, households=9, photos=[upload(rider)])["status"] == "applied"
+    # The rider works two grids; the target names which. A target that is not theirs is refused.
+    wrong = report(rider, task, households=9, photos=[upload(rider)], target_id=999999)
+    assert wrong["status"] == "rejected" and "target_id" in wrong["errors"]
+    frj1_target = next(t for t in task.targets if t.grid.code == FRJ1)
+    assert report(rider, task, households=9, photos=[upload(rider)],
+                  target_id=frj1_target.id)["status"] == "applied"
     page = secretary.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "21 / 30" in page and "完成进度 70%" in page
     _checklist, rows = progress(User.query.filter_by(username="worker").one().id, local_today())

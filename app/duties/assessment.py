@@ -136,7 +136,6 @@ def assess(grid_ids, kind="month", day=None, today=None):
             q = q.where(Event.grid_id.in_(grid_ids))
         events = {g: (n, int(k or 0)) for g, n, k in db.session.execute(q)}
 
-    scored_items = [i for i in items if scored(i)]
     expected = {i.code: expected_amount(i, days, month_days) for i in items}
     share = days / month_days if month_days else 0
     w = f["weights"]
@@ -144,15 +143,17 @@ def assess(grid_ids, kind="month", day=None, today=None):
     patrol_target = f["patrol_hours_per_month"] * share
     collection_target = f["collections_per_month"] * share
 
+    # Plain tuples for the inner loop: thousands of workers × 42 items.
+    specs = [(i.code, expected[i.code], scored(i), per_item.get(i.code, {})) for i in items]
     worker_rows = []
     for user_id, grid_id in workers.items():
-        item_rows = {}
-        for item in items:
-            n = per_item.get(item.code, {}).get(user_id, 0)
-            want = expected[item.code]
+        item_rows, pcts = {}, []
+        for code, want, counts_in_score, amounts in specs:
+            n = amounts.get(user_id, 0)
             pct = min(100.0, 100.0 * n / want) if want > 0 else None
-            item_rows[item.code] = (n, pct)
-        pcts = [item_rows[i.code][1] for i in scored_items if item_rows[i.code][1] is not None]
+            item_rows[code] = (n, pct)
+            if counts_in_score and pct is not None:
+                pcts.append(pct)
         completion = sum(pcts) / len(pcts) if pcts else 0.0
         n_patrols, seconds, coverage_sum = patrol.get(user_id, (0, 0, 0.0))
         hours = seconds / 3600

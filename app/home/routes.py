@@ -45,7 +45,8 @@ def _part_time_home():
 
     grids = _my_grids("part_time")
     since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
-    return render_template("home/part_time.html", grids=grids, open_tasks=len(my_targets(current_user)),
+    open_tasks = len({task.id for task, _target in my_targets(current_user)})
+    return render_template("home/part_time.html", grids=grids, open_tasks=open_tasks,
                            minutes_month=volunteer_minutes(current_user, since),
                            minutes_total=volunteer_minutes(current_user))
 

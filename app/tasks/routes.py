@@ -34,12 +34,15 @@ def _require(roles):
 def my_tasks():
     """The recipient's open tasks, each with its own form; works offline from the kept page."""
     _require(services.WORKER_ROLES | {"part_time"})
-    pairs = services.my_targets(current_user)
-    done = services.my_done(current_user, [t.id for t, _ in pairs])
+    tasks = {}
+    for task, target in services.my_targets(current_user):
+        tasks.setdefault(task, []).append(target)  # a rider on two grids may report for either
+    done = services.my_done(current_user, [t.id for t in tasks])
     since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
     minutes = {"month": services.volunteer_minutes(current_user, since),
                "total": services.volunteer_minutes(current_user)}
-    return render_template("tasks/mine.html", pairs=pairs, done=done, minutes=minutes, **_labels())
+    return render_template("tasks/mine.html", tasks=list(tasks.items()), done=done, minutes=minutes,
+                           **_labels())
 
 
 @bp.get("/tasks/assigned")

@@ -133,7 +133,7 @@ def recipient_clause(user):
 
 
 def my_targets(user, statuses=("open",)):
-    """(task, target) pairs this user works on, newest first."""
+    """(task, target) pairs this user works on, soonest due first."""
     rows = (db.session.query(Task, TaskTarget).join(TaskTarget, TaskTarget.task_id == Task.id)
             .filter(Task.status.in_(statuses), recipient_clause(user))
             .order_by(Task.due_on.is_(None), Task.due_on, Task.id.desc()).all())
@@ -309,10 +309,16 @@ def submit_report(user, report_id, data, done_at=None):
         raise Forbidden(_l("这项任务没有交给你"))
     if task.status != "open":
         raise Rejected({"task_id": [str(_l("这项任务已结束，不再接收记录"))]}, code="task_closed")
-    target = (db.session.query(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
-              .filter(TaskTarget.task_id == task.id, recipient_clause(user))
-              .order_by(TaskTarget.assignee_id.is_(None)).first())
+    targets = (db.session.query(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+               .filter(TaskTarget.task_id == task.id, recipient_clause(user))
+               .order_by(TaskTarget.assignee_id.is_(None), TaskTarget.id).all())
     errors = {}
+    target = targets[0]
+    if data.get("target_id") not in (None, ""):
+        chosen = [t for t in targets if str(t.id) == str(data["target_id"])]
+        if not chosen:
+            raise Rejected({"target_id": [str(_l("请选择你负责的网格"))]})
+        target = chosen[0]
     photos = [str(p).lower() for p in (data.get("photos") or []) if isinstance(p, str)][:9]
     note = str(data.get("note") or "").strip()[:1000]
     households = _int_field(data, "households", 0, 10000, errors, _l("请填写 0–10000 之间的户数"))

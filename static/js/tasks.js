@@ -24,6 +24,7 @@ async function photoOf(input) {
 async function readForm(form) {
   const kind = form.dataset.kind;
   const data = { task_id: Number(form.dataset.task), note: form.elements.note.value.trim(), photos: [], answers: {} };
+  if (form.elements.target_id) data.target_id = Number(form.elements.target_id.value);
   const blobs = [];
   const errors = {};
   const minutes = form.elements.minutes.value;
@@ -94,7 +95,7 @@ async function save(event) {
       created_at: new Date().toISOString(), form_version: 1, data, label: form.closest('.task').querySelector('h2').textContent.trim(),
     }, blobs);
     form.reset();
-    form.querySelector('[data-status]').textContent = T.saved;
+    form.closest('.task').querySelector('[data-status]').textContent = T.saved;
     await showWaiting();
 onChange((detail) => { if (detail.phase === 'done') showWaiting(); });
     window.dispatchEvent(new Event('gridwalk:saved'));
