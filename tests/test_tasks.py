@@ -3,10 +3,12 @@ made on the phone, progress for the assigner, surveys and publicity for riders."
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.duties.models import DutyItem
+from app.duties.services import local_today
 from app.extensions import db
 from app.org.models import Grid
 from app.tasks.models import Task, TaskReport
@@ -55,14 +57,23 @@ def report(phone, task, **data):
 
 def test_a_task_citing_a_duty_item_is_admitted_and_reaches_the_grid(demo, login):
     secretary = login("secretary")
-    answer = new_task(secretary, duty_item_id=str(item("九小场所安全检查").id), due_on="2026-12-05")
+    page = new_task(secretary, duty_item_id=str(item("九小场所安全检查").id), due_on="2020-01-01")
+    assert "完成期限不能早于今天" in page.get_data(as_text=True) and Task.query.count() == DEMO_TASKS
+    due = local_today() + timedelta(days=7)
+    answer = new_task(secretary, duty_item_id=str(item("九小场所安全检查").id), due_on=due.isoformat())
     task = newest()
     assert answer.status_code == 302 and answer.location.endswith(f"/tasks/{task.id}")
     assert task.status == "open" and task.duty_code == "03.3"
     assert AuditLog.query.filter_by(action="task.admitted", object_id=str(task.id)).count() == 1
 
     worker, leader, rider = Phone(login("worker")), Phone(login("leader")), Phone(login("rider"))
-    assert "核查辖区九小场所灭火器" in worker.client.get("/tasks").get_data(as_text=True)
+    mine = worker.client.get("/tasks").get_data(as_text=True)
+    assert "核查辖区九小场所灭火器" in mine and "已逾期" not in mine
+    task.due_on = local_today() - timedelta(days=1)  # a week goes by
+    db.session.commit()
+    assert "已逾期" in worker.client.get("/tasks").get_data(as_text=True)
+    task.due_on = due
+    db.session.commit()
     assert "核查辖区九小场所灭火器" in leader.client.get("/tasks").get_data(as_text=True)
     # A work task to a grid goes to its full-time workers, not to the part-time rider.
     assert "核查辖区九小场所灭火器" not in rider.client.get("/tasks").get_data(as_text=True)
@@ -207,6 +218,7 @@ def test_survey_builder_answers_results_and_csv(demo, login):
     assert "调查结果（3 份）" in page
     assert "同意：2" in page and "不同意：1" in page and "无所谓：0" in page
     assert "费用分摊：2" in page and "噪音：1" in page and "平均 1500" in page and "担心低层采光" in page
+    assert f"/media/{photo}/thumb" in page and secretary.get(f"/media/{photo}/thumb").status_code == 200
     rows = list(csv.reader(io.StringIO(secretary.get(f"/tasks/{survey.id}/results.csv")
                                        .get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][-5:] == ["是否同意加装电梯", "最关心的问题", "愿意承担的费用（元）", "其他意见",

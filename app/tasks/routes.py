@@ -21,7 +21,8 @@ BUILDER_ROWS = 6
 
 
 def _labels():
-    return {"KIND_LABELS": KIND_LABELS, "STATUS_LABELS": STATUS_LABELS, "QUESTION_LABELS": QUESTION_LABELS}
+    return {"KIND_LABELS": KIND_LABELS, "STATUS_LABELS": STATUS_LABELS, "QUESTION_LABELS": QUESTION_LABELS,
+            "today": local_today()}
 
 
 def _require(roles):

@@ -204,6 +204,11 @@ def create_task(user, *, kind, title, body, duty_item_id, reason, request_approv
                 break
         if (grid_id, assignee_id) not in cleaned:
             cleaned.append((grid_id, assignee_id))
+    if due_on is not None:
+        from ..duties.services import local_today
+
+        if due_on < local_today():
+            errors["due_on"] = [str(_l("完成期限不能早于今天"))]
     if not cleaned and "targets" not in errors:
         errors["targets"] = [str(_l("请选择接收的网格或网格员"))]
     item = None
@@ -407,6 +412,8 @@ def survey_results(task):
             entry["min"], entry["max"] = (min(nums), max(nums)) if nums else (None, None)
         elif q["type"] == "text":
             entry["texts"] = [v for v in values if v][-50:]
+        elif q["type"] == "photo":
+            entry["photos"] = [v for v in values if v][-24:]
         results.append(entry)
     return reports, results
 
