@@ -126,6 +126,14 @@ def _badges():
     if current_user.roles & REPORTER_ROLES:
         badges["events.my_reports"] = Event.query.filter_by(reporter_id=current_user.id,
                                                             state="handled").count()
+        from .tasks.services import my_done, my_targets
+
+        open_ids = {task.id for task, _target in my_targets(current_user)}
+        badges["tasks.my_tasks"] = len(open_ids - set(my_done(current_user, open_ids)))  # not started
+    if "command" in current_user.roles:
+        from .tasks.services import pending_approvals
+
+        badges["tasks.assigned"] = pending_approvals(current_user).count()
     return {k: v for k, v in badges.items() if v}
 
 

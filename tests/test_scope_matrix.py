@@ -23,6 +23,7 @@ CASES = {
         "grid": {"in": "LX-QCL-FRJ-01", "out": ["LX-DMH-BHZ-01", "LX-QCL-FRJ-02", "OTHER", "GUESS"]},
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-BHZ", "LX-QCL-ACS", "OTHER", "GUESS"]},
         "user": {"in": "worker", "out": ["secretary", "w-qcl-frj-02", "other", "GUESS"]},
+        "task": {"in": "T-FRJ", "out": ["T-DMH", "T-PENDING", "GUESS"]},
     },
     "leader": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH"]},
@@ -30,6 +31,7 @@ CASES = {
         "grid": {"in": "LX-QCL-FRJ-01", "out": ["LX-QCL-FRJ-03", "OTHER", "GUESS"]},
         "unit": {"in": "LX-QCL", "out": ["LX-DMH", "OTHER"]},
         "user": {"in": "leader", "out": ["worker", "GUESS"]},
+        "task": {"in": "T-FRJ", "out": ["T-DMH"]},
     },
     "rider": {
         "record": {"in": None, "out": ["REC-FRJ", "REC-DMH", "GUESS"]},
@@ -37,6 +39,7 @@ CASES = {
         "grid": {"in": "LX-QCL-FRJ-02", "out": ["LX-QCL-FRJ-03", "LX-QCL-ACS-01", "OTHER", "GUESS"]},
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-QST", "OTHER"]},
         "user": {"in": "rider", "out": ["worker", "secretary", "GUESS"]},
+        "task": {"in": "T-SURVEY", "out": ["T-FRJ", "T-DMH", "GUESS"]},
     },
     "secretary": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH", "GUESS"]},
@@ -44,6 +47,7 @@ CASES = {
         "grid": {"in": "LX-QCL-FRJ-03", "out": ["LX-QCL-ACS-01", "LX-DMH-QST-01", "OTHER", "GUESS"]},
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-QCL-ACS", "OTHER", "GUESS"]},
         "user": {"in": "worker", "out": ["w-qcl-acs-01", "street", "other", "GUESS"]},
+        "task": {"in": "T-FRJ", "out": ["T-DMH", "GUESS"]},
     },
     "street": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH"]},
@@ -51,6 +55,7 @@ CASES = {
         "grid": {"in": "LX-QCL-ACS-03", "out": ["LX-DMH-QST-01", "OTHER", "GUESS"]},
         "unit": {"in": "LX-QCL-ACS", "out": ["LX-DMH-QST", "LX-DMH", "OTHER"]},
         "user": {"in": "w-qcl-acs-01", "out": ["w-dmh-qst-01", "other", "GUESS"]},
+        "task": {"in": "T-SURVEY", "out": ["T-DMH", "GUESS"]},
     },
     "command": {
         "record": {"in": "REC-DMH", "out": ["GUESS"]},
@@ -58,6 +63,7 @@ CASES = {
         "grid": {"in": "LX-DMH-BHZ-03", "out": ["OTHER", "GUESS"]},
         "unit": {"in": "LX-DMH-BHZ", "out": ["OTHER", "GUESS"]},
         "user": {"in": "w-dmh-bhz-01", "out": ["other", "GUESS"]},
+        "task": {"in": "T-DMH", "out": ["GUESS"]},
     },
     "dept": {
         "record": {"in": None, "out": ["REC-FRJ", "REC-DMH"]},
@@ -65,6 +71,7 @@ CASES = {
         "grid": {"in": None, "out": ["LX-QCL-FRJ-01", "OTHER", "GUESS"]},
         "unit": {"in": None, "out": ["LX-QCL-FRJ", "OTHER"]},
         "user": {"in": "dept", "out": ["worker", "GUESS"]},
+        "task": {"in": None, "out": ["T-FRJ", "T-SURVEY"]},
     },
     "admin": {
         "record": {"in": "REC-DMH", "out": ["GUESS"]},
@@ -72,6 +79,7 @@ CASES = {
         "grid": {"in": "OTHER", "out": ["GUESS"]},
         "unit": {"in": "OTHER", "out": ["GUESS"]},
         "user": {"in": "other", "out": ["GUESS"]},
+        "task": {"in": "T-DMH", "out": ["GUESS"]},
     },
 }
 
@@ -81,6 +89,7 @@ VIEW_URLS = {
     "user": ["/people/{id}", "/api/v1/users/{id}"],
     "event": ["/events/{id}", "/api/v1/events/{id}"],
     "record": ["/registry/{id}", "/api/v1/registry/{id}"],
+    "task": ["/tasks/{id}"],
 }
 EVENT_IDS = {"EV-FRJ": "00000000-0000-4000-8000-000000000001",
              "EV-DMH": "00000000-0000-4000-8000-000000000002",
@@ -113,6 +122,7 @@ def world(demo):
     assign_role(other, "grid_worker", grid=grid)
     db.session.flush()
     add_events()
+    add_tasks()
     db.session.commit()
     return {"district": district, "community": community}
 
@@ -142,7 +152,29 @@ def add_events():
                              reporter_id=reporter.id, reported_at=datetime(2026, 11, 27, 8)))
 
 
+TASK_TITLES = {"T-FRJ": "核查芙蓉街沿街商铺灭火器", "T-SURVEY": "老旧小区加装电梯意愿调查",
+               "T-PENDING": "配合燃气公司入户安检", "T-DMH": "曲水亭街消防通道巡查"}
+
+
+def add_tasks():
+    """The demo's tasks (芙蓉街) and one the 曲水亭 secretary hands to her own grid."""
+    from app.duties.models import DutyItem
+    from app.tasks.models import Task, TaskTarget
+
+    secretary = User.query.filter_by(username="s-dmh-qst").one()
+    item = DutyItem.query.filter_by(title="消防通道巡查打卡").one()
+    grid = Grid.query.filter_by(code="LX-DMH-QST-01").one()
+    db.session.add(Task(kind="task", title=TASK_TITLES["T-DMH"], assigner_id=secretary.id, status="open",
+                        duty_item_id=item.id, duty_code=item.code, targets=[TaskTarget(grid_id=grid.id)]))
+
+
 def resolve(kind, key):
+    if kind == "task":
+        from app.tasks.models import Task
+
+        if key == "GUESS":
+            return 987654
+        return Task.query.filter_by(title=TASK_TITLES[key]).one().id
     if kind == "record":
         if key == "GUESS":
             return "00000000-0000-4000-8000-00000000dead"
@@ -162,7 +194,7 @@ def resolve(kind, key):
 
 
 def snapshot(kind, object_id):
-    if kind in ("event", "record"):
+    if kind in ("event", "record", "task"):
         return None  # these change through their own services, tested in their own files
     model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
     obj = db.session.get(model, object_id)
@@ -172,7 +204,7 @@ def snapshot(kind, object_id):
 
 def change_requests(client, kind, object_id, token):
     """Each way to change an object: the admin form post and, for grids, the API."""
-    if kind in ("event", "record"):
+    if kind in ("event", "record", "task"):
         return
     obj_model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
     obj = db.session.get(obj_model, object_id)
@@ -221,7 +253,7 @@ def test_scope_matrix(world, login, username):
             after = snapshot(kind, object_id)
             if not is_admin and after != before:
                 failures.append(f"change {kind} {key} was refused but the object changed")
-            if is_admin and where == "in" and kind not in ("event", "record") and after != "改名":
+            if is_admin and where == "in" and kind not in ("event", "record", "task") and after != "改名":
                 failures.append(f"admin change of {kind} {key} did not apply")
     assert not failures, "\n".join(failures)
 

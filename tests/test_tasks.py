@@ -2,6 +2,7 @@
 made on the phone, progress for the assigner, surveys and publicity for riders."""
 import csv
 import io
+import re
 import uuid
 from datetime import timedelta
 
@@ -24,6 +25,12 @@ DEMO_TASKS = 4  # the demo's own: a task, a survey, a publicity task and one awa
 
 def newest():
     return Task.query.order_by(Task.id.desc()).first()
+
+
+def not_started(client):
+    """The number on the navigation's 任务 entry: open tasks with nothing reported yet."""
+    found = re.search(r'任务 <b class="count"[^>]*>(\d+)</b>', client.get("/").get_data(as_text=True))
+    return int(found.group(1)) if found else 0
 
 
 def grid(code):
@@ -82,6 +89,8 @@ def test_a_task_citing_a_duty_item_is_admitted_and_reaches_the_grid(demo, login)
     other = Phone(login("w-qcl-frj-02"))
     assert "核查辖区九小场所灭火器" not in other.client.get("/tasks").get_data(as_text=True)
 
+    not_started_before = not_started(worker.client)
+    assert not_started_before == DEMO_TASKS  # the demo's task, survey and publicity, and this one
     # A report needs a note or a photo; a bad one changes nothing.
     bad = report(worker, task)
     assert bad["status"] == "rejected" and "note" in bad["errors"]
@@ -90,6 +99,7 @@ def test_a_task_citing_a_duty_item_is_admitted_and_reaches_the_grid(demo, login)
     done = report(worker, task, note="12 户已查，2 户灭火器过期", photos=[photo], minutes=90)
     assert done["status"] == "applied"
 
+    assert not_started(worker.client) == not_started_before - 1  # the navigation's count
     page = secretary.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "完成进度 100%" in page and "12 户已查" in page and f"/media/{photo}/thumb" in page
     # The photo is visible to the assigner through the task, not to an unrelated secretary.
@@ -129,6 +139,8 @@ def test_out_of_list_task_goes_to_the_district_for_approval(demo, login):
     assert login("street").post(f"/tasks/{task.id}/decide", data={
         "csrf_token": token, "decision": "approve"}).status_code in (400, 403)
     assert "配合开展燃气入户安检" in command.get("/tasks/approvals").get_data(as_text=True)
+    waiting = re.search(r'交办 <b class="count"[^>]*>(\d+)</b>', command.get("/").get_data(as_text=True))
+    assert waiting and waiting.group(1) == "2"  # this one and the demo's request
     answer = command.post(f"/tasks/{task.id}/decide", data={"csrf_token": token, "decision": "approve",
                                                              "note": "同意，限本月"})
     assert answer.status_code == 302

@@ -143,7 +143,8 @@ def detail(task_id):
     task = get_or_404(current_user, Task, task_id)
     supervisor = bool(scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}))
     if not supervisor:
-        return redirect(url_for("tasks.my_tasks") + f"#task-{task.id}")
+        mine = services.my_done(current_user, [task.id]).get(task.id, {"reports": 0, "households": 0})
+        return render_template("tasks/brief.html", task=task, mine=mine, **_labels())
     rows, total = services.progress(task)
     reports, results = services.survey_results(task) if task.kind == "survey" else (None, None)
     if reports is None:
