@@ -139,3 +139,5 @@ def test_pages_exports_and_scope(october, login):
     assert book.sheetnames == ["workers", "units"]
     units = list(book["units"].iter_rows(values_only=True))
     assert units[-1][0] == "芙蓉街社区" and units[-1][1] == 4
+    daily = units[0].index("item 01.1 %")
+    assert units[-1][daily] == pytest.approx(DAILY_PATROL / 4, abs=0.06)  # one of four patrolled

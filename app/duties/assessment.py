@@ -207,6 +207,10 @@ def roll_up(result, key_of_grid, grid_ids_by_key, names):
         patrols = sum(r["patrols"] for r in members)
         coverage = [r["coverage"] * r["patrols"] for r in members if r["coverage"] is not None]
         n = len(members)
+        items = {}
+        for code in (members[0]["items"] if members else {}):
+            pcts = [r["items"][code][1] for r in members if r["items"][code][1] is not None]
+            items[code] = round(sum(pcts) / len(pcts), 1) if pcts else None
         rows.append({
             "key": key, "name": names.get(key, "—"), "workers": n,
             "completion": round(sum(r["completion"] for r in members) / n, 1) if n else None,
@@ -216,6 +220,7 @@ def roll_up(result, key_of_grid, grid_ids_by_key, names):
             "events_closed": closed, "on_time": on_time,
             "timeliness": round(100 * on_time / closed, 1) if closed else None,
             "score": round(sum(r["score"] for r in members) / n, 1) if n else None,
+            "items": items,
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
     return rows

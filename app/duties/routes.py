@@ -143,8 +143,9 @@ def _assessment_export(fmt, unit, result, rows, total):
         table.append([r["name"], g.name if g else "", units.get(g.community_id, "") if g else "",
                       units.get(g.street_id, "") if g else "", *(r[c] for c in EXPORT_COLUMNS),
                       *((None if r["items"][c][1] is None else round(r["items"][c][1], 1)) for c in codes)])
-    unit_header = ["unit", "workers", *EXPORT_COLUMNS]
-    unit_table = [[r["name"], r["workers"], *(r[c] for c in EXPORT_COLUMNS)] for r in [*rows, total]]
+    unit_header = ["unit", "workers", *EXPORT_COLUMNS, *(f"item {c} %" for c in codes)]
+    unit_table = [[r["name"], r["workers"], *(r[c] for c in EXPORT_COLUMNS),
+                   *(r["items"].get(c) for c in codes)] for r in [*rows, total]]
     name = f"assessment-{unit.code}-{result['kind']}-{result['start']}.{fmt}"
     if fmt == "csv":
         out = io.StringIO()
