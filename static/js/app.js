@@ -58,7 +58,8 @@ async function registerWorker() {
   // Keep the worker's pages for offline use; this page has just proved the session works.
   const pages = JSON.parse(document.body.dataset.offlinePages || '[]');
   ready.active?.postMessage({ type: 'warm', urls: pages });
-  if ('sync' in ready) ready.sync.register('gridwalk-outbox').catch(() => {});
+  // Background Sync only when something waits: registering it fires a sync at once when online.
+  if ('sync' in ready && (await store.outboxItems()).length) ready.sync.register('gridwalk-outbox').catch(() => {});
 }
 
 async function exportOutbox() {

@@ -93,12 +93,14 @@ export async function records(type) {
 export async function applyChanges(changes) {
   const db = await dbPromise;
   const tx = db.transaction(['records', 'outbox'], 'readwrite');
-  const byRecord = tx.objectStore('outbox').index('record_id');
+  // The outbox is small: read it once rather than once per change.
+  const unsent = new Set((await tx.objectStore('outbox').getAll()).filter((m) => m.state !== 'sent').map((m) => m.record_id));
+  const records = tx.objectStore('records');
+  const writes = [];
   for (const change of changes) {
-    const local = await byRecord.getAll(change.id);
-    if (local.some((m) => m.state !== 'sent')) continue;
-    if (change.op === 'delete') await tx.objectStore('records').delete([change.type, change.id]);
-    else await tx.objectStore('records').put({ type: change.type, id: change.id, ...change.data });
+    if (unsent.has(change.id)) continue;
+    writes.push(change.op === 'delete' ? records.delete([change.type, change.id])
+      : records.put({ type: change.type, id: change.id, ...change.data }));
   }
-  await tx.done;
+  await Promise.all([...writes, tx.done]);
 }

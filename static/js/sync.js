@@ -166,7 +166,10 @@ export function syncNow(reason = 'manual') {
 export function startTriggers() {
   window.addEventListener('online', () => syncNow('online'));
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('foreground'); });
-  window.addEventListener('gridwalk:saved', () => syncNow('saved'));
+  window.addEventListener('gridwalk:saved', () => {
+    syncNow('saved');
+    navigator.serviceWorker?.ready.then((reg) => reg.sync?.register('gridwalk-outbox')).catch(() => {});
+  });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow('background-sync'); });
   syncNow('start');
 }
