@@ -113,3 +113,44 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     expect(page.locator("[data-hours-month]")).to_have_text("0.2")
     laptop.close()
     phone.close()
+
+
+DUTIES_KEPT = """async () => {
+    const reg = await navigator.serviceWorker.getRegistration();
+    if (!reg || !reg.active || !navigator.serviceWorker.controller) return false;
+    const cache = await caches.open('gridwalk-pages');
+    return !!(await cache.match('/duties')) && !!(await cache.match('/report'));
+}"""
+
+
+def test_my_duties_count_offline_work_at_once(browser, live_server, tmp_path):
+    from tests.pwa import make_report
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "w-qcl-frj-03")
+    deadline = time.monotonic() + 20
+    while not page.evaluate(DUTIES_KEPT):
+        assert time.monotonic() < deadline, "my duties were never kept for offline use"
+        time.sleep(0.2)
+    page.goto(live_server.url + "/duties")
+    quick = page.locator("li[data-code='06.1']")
+    city = page.locator("li[data-code='06.3']")
+    safety = page.locator("li[data-code='06.2']")
+    before = int(quick.locator("[data-shown]").inner_text())
+    expect(quick.locator("[data-local]")).to_be_hidden()
+
+    cut_network(context)
+    make_report(page, live_server.url, "duties 暴露垃圾", photo_file(tmp_path))  # 市容环境 / 暴露垃圾
+    page.goto(live_server.url + "/duties")
+    expect(quick.locator("[data-local]")).to_have_text("+1 待发送")
+    expect(quick.locator("[data-shown]")).to_have_text(str(before + 1))
+    expect(city.locator("[data-local]")).to_have_text("+1 待发送")  # a 市容环境 (SR) report
+    expect(safety.locator("[data-local]")).to_be_hidden()  # not a safety (AQ) one
+
+    restore_network(context)
+    page.get_by_role("button", name="立即同步").click()
+    # Sent: the page reloads with the server's count, and nothing waits any more.
+    expect(quick.locator("[data-local]")).to_be_hidden(timeout=20000)
+    expect(quick.locator("[data-shown]")).to_have_text(str(before + 1))
+    context.close()

@@ -1,4 +1,5 @@
 """Duty completion: evidence from what workers record, counted against the checklist in force."""
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -62,7 +63,8 @@ def test_evidence_flows_into_completion(demo, login):
     assert got["残疾人走访"] == (0, 0)
     assert got["政策入户宣传"] == (0, 0)  # from publicity task reports: none yet
     page = login("worker").get("/duties").get_data(as_text=True)
-    assert "日常巡查" in page and "1 / 1" in page and "由交办任务的完成记录计入" in page
+    assert "日常巡查" in page and "由交办任务的完成记录计入" in page
+    assert re.search(r'data-code="01\.1".*?data-count="1" data-target="1"', page, re.S)
     assert login("rider").get("/duties").status_code == 404
 
 

@@ -34,8 +34,12 @@ def my_duties():
     groups = {}
     for row in rows:
         groups.setdefault(row[0].category, []).append(row)
+    from ..tasks.services import my_targets
+
+    # Which item each open task counts toward, for reports still waiting on the phone.
+    task_codes = {task.id: task.duty_code for task, _target in my_targets(current_user) if task.duty_code}
     return render_template("duties/mine.html", checklist=checklist, groups=groups, day=day,
-                           FREQUENCY=FREQUENCY, EVIDENCE=EVIDENCE)
+                           task_codes=task_codes, FREQUENCY=FREQUENCY, EVIDENCE=EVIDENCE)
 
 
 # --- completion and assessment (考核) -------------------------------------------------------
