@@ -141,3 +141,23 @@ def test_pages_exports_and_scope(october, login):
     assert units[-1][0] == "芙蓉街社区" and units[-1][1] == 4
     daily = units[0].index("item 01.1 %")
     assert units[-1][daily] == pytest.approx(DAILY_PATROL / 4, abs=0.06)  # one of four patrolled
+
+
+def test_the_formula_is_configurable(october, app, monkeypatch):
+    unit = community()
+    monkeypatch.setitem(app.config, "ASSESSMENT_FORMULA", {
+        "weights": {"completion": 1, "patrol": 1, "collection": 0, "timeliness": 0},
+        "patrol_hours_per_month": 20})
+    result = assess(grids_under(unit), "month", OCTOBER, today=NOV_TODAY)
+    row = next(r for r in result["workers"] if r["user_id"] == october.id)
+    # Half completion, half patrol time; 20 patrol hours now earn full marks.
+    assert row["score"] == pytest.approx((COMPLETION + 100) / 2, abs=0.06)
+    assert result["formula"]["collections_per_month"] == 30  # unset keys keep their default
+
+
+def test_a_bad_formula_stops_the_start(monkeypatch, tmp_path):
+    from app.config import load_config
+
+    monkeypatch.setenv("ASSESSMENT_FORMULA", "{weights: 1")
+    with pytest.raises(RuntimeError, match="ASSESSMENT_FORMULA is not valid JSON"):
+        load_config(str(tmp_path))
