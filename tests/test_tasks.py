@@ -72,6 +72,7 @@ def test_a_task_citing_a_duty_item_is_admitted_and_reaches_the_grid(demo, login)
     assert answer.status_code == 302 and answer.location.endswith(f"/tasks/{task.id}")
     assert task.status == "open" and task.duty_code == "03.3"
     assert AuditLog.query.filter_by(action="task.admitted", object_id=str(task.id)).count() == 1
+    assert "4 项进行中" in secretary.get("/").get_data(as_text=True)  # with the demo's three
 
     worker, leader, rider = Phone(login("worker")), Phone(login("leader")), Phone(login("rider"))
     mine = worker.client.get("/tasks").get_data(as_text=True)
@@ -139,8 +140,10 @@ def test_out_of_list_task_goes_to_the_district_for_approval(demo, login):
     assert login("street").post(f"/tasks/{task.id}/decide", data={
         "csrf_token": token, "decision": "approve"}).status_code in (400, 403)
     assert "配合开展燃气入户安检" in command.get("/tasks/approvals").get_data(as_text=True)
-    waiting = re.search(r'交办 <b class="count"[^>]*>(\d+)</b>', command.get("/").get_data(as_text=True))
+    home = command.get("/").get_data(as_text=True)
+    waiting = re.search(r'交办 <b class="count"[^>]*>(\d+)</b>', home)
     assert waiting and waiting.group(1) == "2"  # this one and the demo's request
+    assert "2 项待审批" in home
     answer = command.post(f"/tasks/{task.id}/decide", data={"csrf_token": token, "decision": "approve",
                                                              "note": "同意，限本月"})
     assert answer.status_code == 302

@@ -62,12 +62,14 @@ def _secretary_home():
     staff = _staff_counts(scope)
     from ..events.models import Event
     from ..registry.pull import pending_for
+    from ..tasks.models import Task
 
     waiting = {
         "review": pending_for(current_user).count(),
         "conflicts": pending_for(current_user).filter_by(has_conflicts=True).count(),
         "reports": Event.query.filter(scope.grid_clause(Event.grid_id), Event.state == "reported",
                                       Event.deleted_at.is_(None)).count(),
+        "tasks": Task.query.filter_by(assigner_id=current_user.id, status="open").count(),
     }
     return render_template("home/secretary.html", communities=communities, grids=grids,
                            staff=staff, waiting=waiting)
@@ -103,9 +105,11 @@ def _overview_home():
         OrgUnit.query.filter(OrgUnit.id.in_(grid_counts.keys())).order_by(OrgUnit.code).all()
         if grid_counts else []
     )
+    from ..tasks.services import pending_approvals
+
     return render_template(
         "home/overview.html", units=units, communities=communities, grid_counts=grid_counts,
-        kinds=kinds, staff=_staff_counts(scope),
+        kinds=kinds, staff=_staff_counts(scope), pending_approvals=pending_approvals(current_user).count(),
     )
 
 
