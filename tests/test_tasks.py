@@ -290,3 +290,15 @@ def test_riders_never_see_resident_data(demo, login):
     assert not [c for c in changes if c["type"] == "record"]
     home = rider.client.get("/").get_data(as_text=True)
     assert "随手拍" in home and "我的任务" in home and "志愿服务时长" in home
+
+
+def test_the_street_hands_a_survey_to_all_its_grids_at_once(demo, login):
+    street = login("street")
+    form = street.get("/tasks/new").get_data(as_text=True)
+    assert "辖区内全部网格（6 个）" in form
+    answer = new_task(street, **survey_fields(targets=["all"], title="街道垃圾分类满意度调查"))
+    assert answer.status_code == 302
+    survey = newest()
+    assert survey.title == "街道垃圾分类满意度调查"
+    codes = sorted(t.grid.code for t in survey.targets)
+    assert len(codes) == 6 and all(code.startswith("LX-QCL-") for code in codes)

@@ -61,16 +61,28 @@ def assigned():
                            **_labels())
 
 
+PEOPLE_LIMIT = 300  # beyond a community's size a list of names is no help; pick grids instead
+
+
 def _target_choices(user):
-    found = services.assignable_targets(user)
+    found = services.assignable_targets(user, people_limit=PEOPLE_LIMIT)
     grids = [(f"g:{g.id}", f"{g.name}（{g.code}）") for g in found["grids"]]
-    people = [(f"u:{u.id}:{g.id}", f"{u.display_name} · {g.name}") for u, g, _role in found["people"]]
-    return {str(_l("整个网格")): grids, str(_l("指定人员")): people}
+    choices = {str(_l("整个网格")): grids}
+    if len(grids) > 1:
+        everything = str(_l("辖区内全部网格（%(n)d 个）", n=len(grids)))
+        choices = {str(_l("一次全选")): [("all", everything)], **choices}
+    if found["people"] is not None:
+        choices[str(_l("指定人员"))] = [(f"u:{u.id}:{g.id}", f"{u.display_name} · {g.name}")
+                                      for u, g, _role in found["people"]]
+    return choices
 
 
-def _parse_targets(values):
+def _parse_targets(values, user):
     targets = []
     for v in values:
+        if v == "all":
+            targets += [(g.id, None) for g in services.assignable_targets(user, people_limit=0)["grids"]]
+            continue
         parts = v.split(":")
         try:
             if parts[0] == "g" and len(parts) == 2:
@@ -114,7 +126,8 @@ def new_task():
                 task = services.create_task(
                     current_user, kind=form.kind.data, title=form.title.data, body=form.body.data,
                     duty_item_id=form.duty_item_id.data or None, reason=form.reason.data,
-                    request_approval=form.request_approval.data, targets=_parse_targets(form.targets.data),
+                    request_approval=form.request_approval.data,
+                    targets=_parse_targets(form.targets.data, current_user),
                     due_on=form.due_on.data, target=form.target.data, questions=questions)
             except services.AdmissionError as exc:
                 for name, messages in exc.errors.items():

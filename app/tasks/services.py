@@ -166,15 +166,20 @@ def _task_rule(user, task, action):
 
 # --- making tasks: the admission check -----------------------------------------------------
 
-def assignable_targets(user):
-    """Grids and workers this user may hand tasks to: {"grids": [...], "people": [(user, grid)]}."""
+def assignable_targets(user, people_limit=None):
+    """Grids and people this user may hand tasks to: {"grids": [...], "people": [(user, grid, role)]}.
+    People are left out (None) when there are more than ``people_limit``."""
+    from sqlalchemy.orm import joinedload
+
     from ..org.models import Grid
 
     scope = scope_for(user)
     grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
-    people = (db.session.query(RoleAssignment).filter(
-        scope.grid_clause(RoleAssignment.grid_id),
-        RoleAssignment.role.in_(WORKER_ROLES | {"part_time"})).all())
+    query = db.session.query(RoleAssignment).filter(
+        scope.grid_clause(RoleAssignment.grid_id), RoleAssignment.role.in_(WORKER_ROLES | {"part_time"}))
+    if people_limit is not None and query.count() > people_limit:
+        return {"grids": grids, "people": None}
+    people = query.options(joinedload(RoleAssignment.user), joinedload(RoleAssignment.grid)).all()
     people.sort(key=lambda a: (a.grid.code, a.role, a.user.display_name))
     return {"grids": grids, "people": [(a.user, a.grid, a.role) for a in people]}
 
