@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.pwa import PHONE, cut_network, photo_file, restore_network, sign_in, wait_for_outbox
+from tests.pwa import PHONE, cut_network, outbox_states, photo_file, restore_network, sign_in, wait_for_outbox
 
 TASKS_KEPT = """async () => {
     const reg = await navigator.serviceWorker.getRegistration();
@@ -154,3 +154,43 @@ def test_my_duties_count_offline_work_at_once(browser, live_server, tmp_path):
     expect(quick.locator("[data-local]")).to_be_hidden(timeout=20000)
     expect(quick.locator("[data-shown]")).to_have_text(str(before + 1))
     context.close()
+
+
+def test_a_report_for_a_task_ended_meanwhile_is_explained_and_kept_until_dropped(browser, live_server):
+    laptop = browser.new_context(locale="zh-CN")
+    secretary = laptop.new_page()
+    sign_in(secretary, live_server.url, "secretary")
+    task_url = assign(secretary, live_server.url, "task", "清点楼道堆物", {
+        "item": "03.3 房屋与场所 · 九小场所安全检查"}, grids=(FRJ1,))
+    phone = browser.new_context(**PHONE)
+    page = phone.new_page()
+    sign_in(page, live_server.url, "worker")
+    deadline = time.monotonic() + 20
+    kept = TASKS_KEPT.replace("小区停车意见调查", "清点楼道堆物")
+    while not page.evaluate(kept):
+        assert time.monotonic() < deadline, "the tasks page was never kept for offline use"
+        time.sleep(0.2)
+    cut_network(phone)
+    page.goto(live_server.url + "/tasks")
+    task = page.locator("article.task").filter(has_text="清点楼道堆物")
+    task.get_by_text("填写记录").click()
+    task.get_by_label("完成情况说明").fill("3 号楼楼道堆物已清")
+    task.get_by_role("button", name="保存记录").click()
+    expect(task.get_by_text("待发送 1 份")).to_be_visible()
+
+    # Meanwhile the secretary ends the task.
+    secretary.goto(task_url)
+    secretary.get_by_role("button", name="结束任务").click()
+    expect(secretary.get_by_text("任务已结束")).to_be_visible()
+
+    restore_network(phone)
+    page.get_by_role("button", name="立即同步").click()
+    problems = page.locator("#task-problems")
+    expect(problems.get_by_text("这项任务已结束，不再接收记录")).to_be_visible(timeout=20000)
+    assert outbox_states(page) == ["needs_fix"]  # kept, not silently lost
+    page.on("dialog", lambda dialog: dialog.accept())
+    problems.get_by_role("button", name="删除这条记录").click()
+    expect(problems).to_be_hidden()
+    assert outbox_states(page) == []
+    laptop.close()
+    phone.close()

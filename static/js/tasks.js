@@ -64,10 +64,35 @@ async function readForm(form) {
   return { data, blobs, errors };
 }
 
+// Records the server would not take (e.g. the task ended meanwhile): say why, and let the
+// worker drop them on purpose; nothing leaves the outbox otherwise.
+async function showProblems() {
+  const problems = (await store.outboxItems()).filter((m) => m.kind === 'task.report' && (m.state === 'needs_fix' || m.state === 'blocked'));
+  const box = document.getElementById('task-problems');
+  box.hidden = !problems.length;
+  box.querySelector('[data-problems]').replaceChildren(...problems.map((m) => {
+    const li = document.createElement('li');
+    const title = Object.assign(document.createElement('strong'), { textContent: m.label || '' });
+    const why = Object.assign(document.createElement('p'), { className: 'error', textContent: m.state === 'blocked' ? T.otherUser : m.error || '' });
+    li.append(title, why);
+    if (m.state === 'needs_fix') {
+      const drop = Object.assign(document.createElement('button'), { type: 'button', className: 'btn', textContent: T.discard });
+      drop.addEventListener('click', async () => {
+        if (!window.confirm(T.confirmDiscard)) return;
+        await store.settle(m, null);
+        await showProblems();
+        window.dispatchEvent(new Event('gridwalk:saved'));
+      });
+      li.append(drop);
+    }
+    return li;
+  }));
+}
+
 async function showWaiting() {
   const waiting = {};
   for (const m of await store.outboxItems()) {
-    if (m.kind === 'task.report') waiting[m.data.task_id] = (waiting[m.data.task_id] || 0) + 1;
+    if (m.kind === 'task.report' && m.state !== 'needs_fix' && m.state !== 'blocked') waiting[m.data.task_id] = (waiting[m.data.task_id] || 0) + 1;
   }
   for (const form of document.querySelectorAll('.task-form')) {
     const badge = form.closest('.task').querySelector('[data-waiting]');
@@ -97,7 +122,8 @@ async function save(event) {
     form.reset();
     form.closest('.task').querySelector('[data-status]').textContent = T.saved;
     await showWaiting();
-onChange((detail) => { if (detail.phase === 'done') showWaiting(); });
+showProblems();
+onChange((detail) => { if (detail.phase === 'done' || detail.phase === 'error') { showWaiting(); showProblems(); } });
     window.dispatchEvent(new Event('gridwalk:saved'));
   } finally {
     button.disabled = false;
@@ -106,4 +132,5 @@ onChange((detail) => { if (detail.phase === 'done') showWaiting(); });
 
 document.querySelectorAll('.task-form').forEach((form) => form.addEventListener('submit', save));
 showWaiting();
-onChange((detail) => { if (detail.phase === 'done') showWaiting(); });
+showProblems();
+onChange((detail) => { if (detail.phase === 'done' || detail.phase === 'error') { showWaiting(); showProblems(); } });
