@@ -293,7 +293,7 @@ def test_exports_masked_by_default_unmasked_audited(worker, login):
     sheet = load_workbook(io.BytesIO(full.data)).active
     values = {r[1]: r for r in sheet.iter_rows(values_only=True)}
     assert values["张三"][4] == VALID_ID and values["张三"][5] == "13812345678"
-    exports = AuditLog.query.filter_by(action="registry.export").all()
+    exports = AuditLog.query.filter_by(action="registry.export").order_by(AuditLog.id).all()
     assert [e.detail["unmasked"] for e in exports] == [False, True]
     geo = secretary.get("/registry/objects.geojson").get_json()
     codes = {f["properties"]["code"]: f["geometry"]["coordinates"] for f in geo["features"]}
