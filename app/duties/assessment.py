@@ -7,7 +7,7 @@ takes seconds. The score formula is documented in docs/assessment.md and configu
 """
 import calendar
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import case, func
@@ -18,9 +18,8 @@ from ..extensions import db
 from ..org.models import Grid, OrgUnit
 from ..patrols.models import Patrol
 from ..registry.models import RecordRevision, RegistryRecord
-from .services import LOCAL_OFFSET, checklist_for, evidence_by_user, local_today
+from .services import WORKER_ROLES, checklist_for, evidence_by_user, local_today, period, utc_midnight
 
-WORKER_ROLES = ("grid_worker", "grid_leader")
 PERIOD_DAYS = {"daily": 1, "weekly": 7}
 DEFAULT_FORMULA = {
     # Points out of 100, shared in these proportions.
@@ -40,15 +39,7 @@ def formula():
 
 def period_bounds(kind: str, day: date):
     """[start, end) of the week (Monday first) or month containing ``day``."""
-    if kind == "week":
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=7)
-    start = day.replace(day=1)
-    return start, (start + timedelta(days=32)).replace(day=1)
-
-
-def _utc(d: date):
-    return datetime.combine(d, datetime.min.time()) - LOCAL_OFFSET
+    return period("weekly" if kind == "week" else "monthly", day)
 
 
 def expected_amount(item, days: int, month_days: int) -> float:
@@ -68,7 +59,7 @@ def _workers(grid_ids):
     counted once, at the first)."""
     rows = db.session.execute(
         db.select(RoleAssignment.user_id, RoleAssignment.grid_id)
-        .where(RoleAssignment.role.in_(WORKER_ROLES), RoleAssignment.grid_id.in_(grid_ids))
+        .where(RoleAssignment.role.in_(sorted(WORKER_ROLES)), RoleAssignment.grid_id.in_(grid_ids))
         .order_by(RoleAssignment.grid_id)).all()
     found = {}
     for user_id, grid_id in rows:
@@ -95,7 +86,7 @@ def assess(grid_ids, kind="month", day=None, today=None):
     ids = set(workers)
     checklist = checklist_for(start)
     items = [i for i in checklist.items] if checklist else []
-    lo, hi = _utc(start), _utc(until)
+    lo, hi = utc_midnight(start), utc_midnight(until)
 
     per_item = {}  # code -> {user: amount}
     if days and ids:

@@ -4,11 +4,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..exports import table_download
 from ..extensions import db
 from ..org.models import Grid, OrgUnit
 from ..scope.services import scope_for
 from . import assessment as assessment_service
-from .services import local_today, progress
+from .services import WORKER_ROLES, local_today, progress
 
 bp = Blueprint("duties", __name__)
 
@@ -23,7 +24,7 @@ EVIDENCE = {"patrol": _l("巡查"), "checkin": _l("打卡"), "record_create": _l
 @login_required
 def my_duties():
     """"My duties": progress per checklist item in its own period (today, this week, this month)."""
-    if not scope_for(current_user).roles & {"grid_worker", "grid_leader"}:
+    if not scope_for(current_user).roles & WORKER_ROLES:
         abort(404)
     today = local_today()
     try:
@@ -111,7 +112,7 @@ def score_card(user_id):
     if worker is None:
         abort(404)
     grid_ids = [a.grid_id for a in worker.assignments
-                if a.grid_id and a.role in assessment_service.WORKER_ROLES]
+                if a.grid_id and a.role in WORKER_ROLES]
     scope = scope_for(current_user)
     mine = worker.id == current_user.id
     if not grid_ids or not (mine or (scope.roles & SUPERVISOR_ROLES
@@ -132,11 +133,6 @@ EXPORT_COLUMNS = ("completion", "patrols", "patrol_hours", "coverage", "collecti
 
 
 def _assessment_export(fmt, unit, result, rows, total):
-    import csv
-    import io
-
-    from flask import Response
-
     grids = {g.id: g for g in Grid.query.filter(Grid.id.in_(result["grid_ids"]))}
     units = dict(db.session.execute(db.select(OrgUnit.id, OrgUnit.name)).all()) if grids else {}
     codes = [i.code for i in result["items"]]
@@ -151,20 +147,4 @@ def _assessment_export(fmt, unit, result, rows, total):
     unit_table = [[r["name"], r["workers"], *(r[c] for c in EXPORT_COLUMNS),
                    *(r["items"].get(c) for c in codes)] for r in [*rows, total]]
     name = f"assessment-{unit.code}-{result['kind']}-{result['start']}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows([header, *table])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    for title, rows_ in (("workers", [header, *table]), ("units", [unit_header, *unit_table])):
-        ws = wb.create_sheet(title)
-        for row in rows_:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return table_download(fmt, name, [("workers", [header, *table]), ("units", [unit_header, *unit_table])])

@@ -12,6 +12,7 @@ from ..registry.models import PersonTag, RecordRevision, RegistryRecord, Visit
 from .models import DutyChecklist
 
 LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai: periods are local days, weeks and months
+WORKER_ROLES = frozenset({"grid_worker", "grid_leader"})  # the full-time staff the checklist binds
 # Evidence kinds recorded without anyone doing anything extra; the rest (survey_answer,
 # publicity, manual) come from reports on tasks that cite the item.
 AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "event_report",
@@ -36,7 +37,8 @@ def period(frequency: str, day: date):
     return start, end
 
 
-def _utc(d: date):
+def utc_midnight(d: date) -> datetime:
+    """The UTC moment a local (Asia/Shanghai) day starts; stored times are naive UTC."""
     return datetime.combine(d, datetime.min.time()) - LOCAL_OFFSET
 
 
@@ -102,7 +104,7 @@ def _evidence_select(item, lo, hi):
 
 def evidence_by_user(item, start: date, end: date, user_ids=None) -> dict:
     """{user id: amount} of the item's evidence between local dates [start, end)."""
-    user, q = _evidence_select(item, _utc(start), _utc(end))
+    user, q = _evidence_select(item, utc_midnight(start), utc_midnight(end))
     if user_ids is not None:
         q = q.where(user.in_(list(user_ids)))
     return {uid: int(n or 0) for uid, n in db.session.execute(q.group_by(user)).all()}

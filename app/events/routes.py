@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
 from ..scope.services import can_view, get_or_404, scope_for
@@ -225,28 +226,8 @@ METRIC_COLUMNS = ("events", "closed", "on_time_dispatch_pct", "on_time_close_pct
 
 
 def _metrics_export(fmt, by, start, end, rows, total):
-    import csv
-    import io
-
-    from flask import Response
-
     header = [by, *METRIC_COLUMNS]
     table = [[r["name"], *(r[c] for c in METRIC_COLUMNS)] for r in rows]
     table.append(["total", *(total[c] for c in METRIC_COLUMNS)])
     name = f"event-metrics-{by}-{start}-{end}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows([header, *table])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("metrics")
-    for row in [header, *table]:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return table_download(fmt, name, [("metrics", [header, *table])])

@@ -38,17 +38,11 @@ def _worker_home():
 
 def _part_time_home():
     """The rider's light home: big buttons for the quick report and their tasks, their hours."""
-    from datetime import datetime, timedelta
+    from ..tasks.services import my_targets, volunteer_time
 
-    from ..duties.services import local_today
-    from ..tasks.services import my_targets, volunteer_minutes
-
-    grids = _my_grids("part_time")
-    since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
     open_tasks = len({task.id for task, _target in my_targets(current_user)})
-    return render_template("home/part_time.html", grids=grids, open_tasks=open_tasks,
-                           minutes_month=volunteer_minutes(current_user, since),
-                           minutes_total=volunteer_minutes(current_user))
+    return render_template("home/part_time.html", grids=_my_grids("part_time"), open_tasks=open_tasks,
+                           minutes=volunteer_time(current_user))
 
 
 def _units_of(role):

@@ -1,7 +1,5 @@
 """Registry pages: search and list, detail with history, online create/edit, the review queue,
 reveals, exports, and the phone's offline registry app."""
-import csv
-import io
 import json
 import uuid
 
@@ -20,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
+from ..exports import table_download
 from ..extensions import db
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..sync.services import Conflict, Forbidden, Rejected
@@ -300,26 +299,7 @@ def export(fmt):
                  detail={"format": fmt, "kind": kind, "unmasked": unmask})
     db.session.commit()
     filename = f"registry-{kind or 'all'}{'-unmasked' if unmask else ''}.{fmt}"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(_export_rows(kind, unmask))
-        body, mimetype = "\ufeff" + out.getvalue(), "text/csv; charset=utf-8"
-    else:
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("registry")
-        ws.append(EXPORT_COLUMNS)
-        for row in _export_rows(kind, unmask):
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        body = buf.getvalue()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return table_download(fmt, filename, [("registry", [EXPORT_COLUMNS, *_export_rows(kind, unmask)])])
 
 
 @bp.get("/registry/objects.geojson")

@@ -1,17 +1,17 @@
 """Task pages: the assigner's form and progress, the district's approvals, the recipient's
 "my tasks" (kept for offline use) and survey results with a CSV."""
-import csv
-import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..audit.models import AuditLog
 from ..duties.services import checklist_for, local_today
+from ..exports import table_download
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..sync.services import Forbidden
+from ..ui import local_time
 from . import services
 from .forms import KIND_LABELS, OUT_OF_LIST, QUESTION_LABELS, STATUS_LABELS, DecisionForm, TaskForm
 from .models import Task
@@ -39,9 +39,7 @@ def my_tasks():
     for task, target in services.my_targets(current_user):
         tasks.setdefault(task, []).append(target)  # a rider on two grids may report for either
     done = services.my_done(current_user, [t.id for t in tasks])
-    since = datetime.combine(local_today().replace(day=1), datetime.min.time()) - timedelta(hours=8)
-    minutes = {"month": services.volunteer_minutes(current_user, since),
-               "total": services.volunteer_minutes(current_user)}
+    minutes = services.volunteer_time(current_user)
     return render_template("tasks/mine.html", tasks=list(tasks.items()), done=done, minutes=minutes,
                            **_labels())
 
@@ -227,27 +225,17 @@ def results_csv(task_id):
     task = get_or_404(current_user, Task, task_id)
     if not scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}):
         abort(404)
-    reports, _results = services.survey_results(task)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    reports, _results = services.survey_results(task)  # every report of the task, oldest first
     questions = task.questions or []
-    writer.writerow([str(_l("提交时间")), str(_l("网格")), str(_l("提交人")), str(_l("户数")),
-                     str(_l("用时（分钟）")), str(_l("说明"))] + [q["label"] for q in questions])
-    for r in reports if task.kind == "survey" else task_reports(task):
+    rows = [[str(_l("提交时间")), str(_l("网格")), str(_l("提交人")), str(_l("户数")),
+             str(_l("用时（分钟）")), str(_l("说明"))] + [q["label"] for q in questions]]
+    for r in reports:
         answers = [r.answers.get(q["id"], "") for q in questions]
         answers = ["、".join(a) if isinstance(a, list) else a for a in answers]
-        local = (r.done_at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-        writer.writerow([local, r.grid.name, r.user.display_name, r.households, r.minutes, r.note] + answers)
-    body = "\ufeff" + out.getvalue()  # Excel opens UTF-8 CSV correctly with a BOM
+        rows.append([local_time(r.done_at), r.grid.name, r.user.display_name, r.households, r.minutes,
+                     r.note] + answers)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="task-{task.id}-{stamp}.csv"'})
-
-
-def task_reports(task):
-    from .models import TaskReport
-
-    return TaskReport.query.filter_by(task_id=task.id).order_by(TaskReport.done_at).all()
+    return table_download("csv", f"task-{task.id}-{stamp}.csv", [("reports", rows)])
 
 
 @bp.app_template_global()

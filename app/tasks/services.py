@@ -11,6 +11,7 @@ from sqlalchemy import and_, false, func, or_
 from ..audit.services import record as audit
 from ..auth.models import RoleAssignment
 from ..duties.models import DutyItem
+from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midnight
 from ..extensions import db
 from ..media.models import Media
 from ..scope.services import CHANGE, VIEW, rule, scope_for
@@ -18,7 +19,6 @@ from ..sync.services import Forbidden, Rejected, handler
 from .models import Task, TaskReport, TaskTarget
 
 ASSIGNER_ROLES = {"secretary", "street", "command"}
-WORKER_ROLES = {"grid_worker", "grid_leader"}
 RIDER_KINDS = {"survey", "publicity"}  # grid-wide tasks a part-time rider also receives
 KINDS = ("task", "survey", "publicity")
 QUESTION_TYPES = ("single", "multi", "text", "number", "photo")
@@ -140,12 +140,17 @@ def my_targets(user, statuses=("open",)):
     return rows
 
 
-def is_recipient(user, task):
-    """Whether the task was handed to this user; tasks never admitted were handed to nobody."""
+def targets_of(user, task):
+    """The task's targets this user works on, a named one first; none for tasks never admitted."""
     if task.status not in ("open", "closed"):
-        return False
-    return db.session.query(TaskTarget.id).join(Task, Task.id == TaskTarget.task_id).filter(
-        TaskTarget.task_id == task.id, recipient_clause(user)).first() is not None
+        return []
+    return (db.session.query(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
+            .filter(TaskTarget.task_id == task.id, recipient_clause(user))
+            .order_by(TaskTarget.assignee_id.is_(None), TaskTarget.id).all())
+
+
+def is_recipient(user, task):
+    return bool(targets_of(user, task))
 
 
 @rule(Task)
@@ -210,16 +215,12 @@ def create_task(user, *, kind, title, body, duty_item_id, reason, request_approv
         if (grid_id, assignee_id) not in cleaned:
             cleaned.append((grid_id, assignee_id))
     if due_on is not None:
-        from ..duties.services import local_today
-
         if due_on < local_today():
             errors["due_on"] = [str(_l("完成期限不能早于今天"))]
     if not cleaned and "targets" not in errors:
         errors["targets"] = [str(_l("请选择接收的网格或网格员"))]
     item = None
     if duty_item_id:
-        from ..duties.services import checklist_for, local_today
-
         in_force = checklist_for(local_today())
         item = db.session.get(DutyItem, duty_item_id)
         if item is None or in_force is None or item.checklist_id != in_force.id:
@@ -315,13 +316,11 @@ def submit_report(user, report_id, data, done_at=None):
     except (TypeError, ValueError):
         raise Rejected({"task_id": [str(_l("缺少任务"))]}) from None
     task = db.session.get(Task, task_id)
-    if task is None or not is_recipient(user, task):
+    targets = targets_of(user, task) if task is not None else []
+    if not targets:
         raise Forbidden(_l("这项任务没有交给你"))
     if task.status != "open":
         raise Rejected({"task_id": [str(_l("这项任务已结束，不再接收记录"))]}, code="task_closed")
-    targets = (db.session.query(TaskTarget).join(Task, Task.id == TaskTarget.task_id)
-               .filter(TaskTarget.task_id == task.id, recipient_clause(user))
-               .order_by(TaskTarget.assignee_id.is_(None), TaskTarget.id).all())
     errors = {}
     target = targets[0]
     if data.get("target_id") not in (None, ""):
@@ -421,6 +420,12 @@ def survey_results(task):
             entry["photos"] = [v for v in values if v][-24:]
         results.append(entry)
     return reports, results
+
+
+def volunteer_time(user):
+    """Minutes of volunteer time this (local) month and in all: task report minutes plus patrols."""
+    month_start = utc_midnight(local_today().replace(day=1))
+    return {"month": volunteer_minutes(user, month_start), "total": volunteer_minutes(user)}
 
 
 def volunteer_minutes(user, since=None):
