@@ -1,4 +1,6 @@
-"""Error pages in the user's language; JSON for the API."""
+"""Error pages in the user's language; JSON for the API, whatever went wrong before."""
+import logging
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -15,7 +17,34 @@ def _messages():
     }
 
 
+log = logging.getLogger(__name__)
+
+
+def _reset_session():
+    """After a database error the transaction may be unusable (PostgreSQL refuses every
+    statement until a rollback), and rendering may need the database (the user's language)."""
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself may be gone; answer anyway
+        log.warning("rollback after an error failed", exc_info=True)
+
+
 def _render(code, title=None, message=None):
+    if code >= 500:
+        _reset_session()
+    try:
+        return _render_in_language(code, title, message)
+    except Exception:  # noqa: BLE001 - an error page must never fail in turn
+        log.exception("rendering the %s answer failed", code)
+        if request.path.startswith("/api/"):
+            return jsonify(error=code, message="服务器出错，请稍后再试。Server error; try again later."), code
+        return f"<!doctype html><title>{code}</title><p>{code}</p>", code, {
+            "Content-Type": "text/html; charset=utf-8"}
+
+
+def _render_in_language(code, title=None, message=None):
     default_title, default_message = _messages().get(code, (str(code), ""))
     title, message = title or default_title, message or default_message
     if request.path.startswith("/api/"):
@@ -29,4 +58,7 @@ def install_error_handlers(app):
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        if request.path.startswith("/api/"):
+            # Its own code, so a phone tells an expired token (fetch a new one) from a bad body.
+            return jsonify(error="csrf", message=_("表单已过期或无效，请刷新页面后重试。")), 400
         return _render(400, _("页面已过期"), _("表单已过期或无效，请刷新页面后重试。"))

@@ -71,6 +71,8 @@ def js_strings():
     """Translated strings the offline scripts show, sent as a JSON data block (no inline JS)."""
     return {
         "pending": str(_l("待发送 {n} 条")), "fixing": str(_l("需修改 {n} 条")),
+        "stale": str(_l("有 {n} 条记录已等待超过一天仍未发送。请连上网络后点“立即同步”；仍不行，"
+                        "请在“我的上报”把待发送记录保存为文件交给社区。")),
         "last": str(_l("上次同步 {t}")), "never": str(_l("尚未同步")),
         "waiting": str(_l("等待发送")), "sent": str(_l("已发送")), "fix": str(_l("需要修改")),
         "blocked": str(_l("需原作者登录")), "photo": str(_l("照片")), "remove": str(_l("删除")),

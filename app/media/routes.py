@@ -6,7 +6,7 @@ from ..events.models import Event, EventPhoto
 from ..extensions import db
 from ..scope.services import can_view
 from .models import Media
-from .services import MediaError, store_photo
+from .services import MediaError, save_photo
 from .storage import get_storage
 
 bp = Blueprint("media", __name__)
@@ -19,8 +19,7 @@ def upload(media_id):
     """Store a photo under its phone-made UUID. Safe to repeat."""
     data = request.get_data(cache=False)
     try:
-        media, created = store_photo(media_id, current_user, data, request.content_type)
-        db.session.commit()
+        media, created = save_photo(media_id, current_user, data, request.content_type)
     except MediaError as exc:
         db.session.rollback()
         return jsonify(error=exc.code, message=str(exc.message)), exc.status
@@ -48,7 +47,11 @@ def _visible_media(media_id):
 
 
 def _send(key):
-    response = Response(get_storage().read(key), mimetype="image/jpeg")
+    try:
+        body = get_storage().read(key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response = Response(body, mimetype="image/jpeg")
     # Content never changes for an id: cache privately for a long time.
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response

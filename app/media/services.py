@@ -1,19 +1,19 @@
 """The photo pipeline: check, decode under a pixel limit, fix orientation, strip EXIF, thumbnail."""
 import hashlib
 import io
-import re
 import warnings
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..sync.schema import is_uuid
 from .models import Media
 from .storage import get_storage
 
 ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp"}
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Pillow's own formats for the declared types; anything else is refused before decoding.
 PIL_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 
@@ -35,8 +35,8 @@ def store_photo(media_id: str, owner, data: bytes, content_type: str):
     The same UUID with the same bytes is a no-op; with other bytes it is a conflict. Nothing is
     written unless the image decodes within the limits.
     """
-    media_id = (media_id or "").lower()
-    if not UUID_RE.match(media_id):
+    media_id = media_id.lower() if isinstance(media_id, str) else ""
+    if not is_uuid(media_id):
         raise MediaError(400, "bad_id", _l("照片编号必须是 UUID"))
     max_bytes, max_pixels = _limits()
     if len(data) == 0:
@@ -55,8 +55,10 @@ def store_photo(media_id: str, owner, data: bytes, content_type: str):
 
     main, thumb, width, height = _process(data, max_pixels)
     storage = get_storage()
-    key = f"{media_id[:2]}/{media_id}.jpg"
-    thumb_key = f"{media_id[:2]}/{media_id}_t.jpg"
+    # Named by the upload's hash as well as the id: two uploads of one id with different bytes,
+    # racing, write different files, and the row that wins the commit names its own.
+    key = f"{media_id[:2]}/{media_id}-{digest[:16]}.jpg"
+    thumb_key = f"{media_id[:2]}/{media_id}-{digest[:16]}_t.jpg"
     storage.save(key, main)
     storage.save(thumb_key, thumb)
     media = Media(id=media_id, owner_id=owner.id, upload_sha256=digest, content_type="image/jpeg",
@@ -64,6 +66,30 @@ def store_photo(media_id: str, owner, data: bytes, content_type: str):
                   thumb_key=thumb_key)
     db.session.add(media)
     return media, True
+
+
+def save_photo(media_id: str, owner, data: bytes, content_type: str):
+    """Store and commit a photo. Returns (media, created); raises MediaError. Of several
+    concurrent uploads of one id exactly one is stored; the others are answered as duplicates
+    (same bytes, same owner) or conflicts."""
+    try:
+        media, created = store_photo(media_id, owner, data, content_type)
+        db.session.commit()
+        return media, created
+    except IntegrityError:
+        db.session.rollback()
+    existing = db.session.get(Media, media_id.lower())
+    if existing is not None and existing.owner_id == owner.id and (
+            existing.upload_sha256 == hashlib.sha256(data).hexdigest()):
+        return existing, False
+    # The loser's files carry its own hash in their names and no row names them.
+    if existing is not None:
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        if digest not in existing.storage_key:
+            storage = get_storage()
+            for suffix in (".jpg", "_t.jpg"):
+                storage.delete(f"{media_id[:2]}/{media_id.lower()}-{digest}{suffix}")
+    raise MediaError(409, "conflict", _l("这个照片编号已用于另一张照片"))
 
 
 def _process(data: bytes, max_pixels: int):

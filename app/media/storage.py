@@ -25,6 +25,9 @@ class FileSystemStorage:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 

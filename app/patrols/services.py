@@ -13,7 +13,7 @@ from ..media.models import Media
 from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
 from ..scope.services import VIEW, can_view, rule, scope_for
-from ..sync.services import Conflict, Forbidden, Rejected, handler, log_change
+from ..sync.services import Conflict, Forbidden, Rejected, handler
 from . import codec
 from .geo import coverage_pct, haversine_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
@@ -70,7 +70,6 @@ def start_patrol(user, patrol_id, started_at, grid_id=None):
                     status="open", flags=[])
     db.session.add(patrol)
     db.session.flush()
-    log_change("patrol", patrol.id, grid_id=grid_id, owner_id=user.id)
     return patrol
 
 
@@ -82,16 +81,7 @@ def _valid_fix(fix):
         and -180 <= lon <= 180 and -90 <= lat <= 90 and (acc is None or isinstance(acc, (int, float)))
 
 
-def add_chunk(user, patrol_id, seq, fixes, gaps):
-    patrol = _own_open_patrol(user, patrol_id)
-    if not isinstance(seq, int) or seq < 0:
-        raise Rejected({"seq": [str(_l("缺少分段序号"))]})
-    if not isinstance(fixes, list) or len(fixes) > MAX_CHUNK or not all(_valid_fix(f) for f in fixes):
-        raise Rejected({"points": [str(_l("轨迹点格式不正确"))]})
-    if PatrolChunk.query.filter_by(patrol_id=patrol.id, seq=seq).first():
-        raise Conflict()
-    db.session.add(PatrolChunk(patrol_id=patrol.id, seq=seq, data=codec.encode(fixes),
-                               point_count=len(fixes)))
+def _add_gaps(patrol, gaps):
     for gap in gaps or []:
         if not isinstance(gap, (list, tuple)) or len(gap) != 3 or gap[2] not in ("hidden", "gps_lost"):
             raise Rejected({"gaps": [str(_l("间断格式不正确"))]})
@@ -99,8 +89,39 @@ def add_chunk(user, patrol_id, seq, fixes, gaps):
         if end > start and not PatrolGap.query.filter_by(patrol_id=patrol.id, started_at=start).first():
             db.session.add(PatrolGap(patrol_id=patrol.id, started_at=start, ended_at=end,
                                      reason=gap[2]))
-    db.session.flush()
-    summarise(patrol)
+
+
+def add_chunk(user, patrol_id, seq, fixes, gaps):
+    patrol = _own_open_patrol(user, patrol_id)
+    if not isinstance(seq, int) or seq < 0:
+        raise Rejected({"seq": [str(_l("缺少分段序号"))]})
+    if not isinstance(fixes, list) or len(fixes) > MAX_CHUNK or not all(_valid_fix(f) for f in fixes):
+        raise Rejected({"points": [str(_l("轨迹点格式不正确"))]})
+    if patrol.status == "closed":
+        # Retries and batches keep no order: a piece that comes after the stop is merged into
+        # the closed trace (a fix already there is not added twice) and the summary redone.
+        stored = codec.decode(patrol.trace)
+        merged = sorted(set(stored) | set(codec.decode(codec.encode(fixes))))
+        _add_gaps(patrol, gaps)
+        if len(merged) != len(stored):
+            patrol.trace = codec.encode(merged)
+        db.session.flush()
+        summarise(patrol, merged)
+        return patrol
+    if PatrolChunk.query.filter_by(patrol_id=patrol.id, seq=seq).first():
+        raise Conflict()
+    db.session.add(PatrolChunk(patrol_id=patrol.id, seq=seq, data=codec.encode(fixes),
+                               point_count=len(fixes)))
+    _add_gaps(patrol, gaps)
+    # Running totals while the patrol is open (the pieces between chunks are added at the stop,
+    # where the whole trace is summarised once): no chunk re-reads the ones before it.
+    ordered = sorted(fixes)
+    patrol.point_count = (patrol.point_count or 0) + len(ordered)
+    patrol.distance_m = round((patrol.distance_m or 0) + sum(
+        haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered)), 1)
+    if ordered:
+        last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
+        patrol.duration_s = max(patrol.duration_s or 0, int((last - patrol.started_at).total_seconds()))
     return patrol
 
 
@@ -130,8 +151,8 @@ def trace_flags(fixes):
     return sorted(flags)
 
 
-def summarise(patrol):
-    fixes = fixes_of(patrol)
+def summarise(patrol, fixes=None):
+    fixes = fixes_of(patrol) if fixes is None else fixes
     patrol.point_count = len(fixes)
     patrol.distance_m = round(sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(fixes)), 1)
     end = patrol.ended_at or (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None)
@@ -142,7 +163,6 @@ def summarise(patrol):
     patrol.gap_s = int(sum((g.ended_at - g.started_at).total_seconds() for g in gaps))
     patrol.coverage_pct = coverage_pct(fixes, patrol.grid.shape)
     patrol.flags = trace_flags(fixes)
-    log_change("patrol", patrol.id, grid_id=patrol.grid_id, owner_id=patrol.worker_id)
 
 
 def stop_patrol(user, patrol_id, ended_at):
@@ -157,7 +177,7 @@ def stop_patrol(user, patrol_id, ended_at):
     patrol.status = "closed"
     patrol.trace = codec.encode(fixes)  # one compact row; the chunks go
     PatrolChunk.query.filter_by(patrol_id=patrol.id).delete()
-    summarise(patrol)
+    summarise(patrol, fixes)
     return patrol
 
 

@@ -12,9 +12,9 @@ from ..api.guard import guard_blueprint
 from ..audit import services as audit
 from ..auth.models import User
 from ..extensions import db
-from ..media.services import MediaError, store_photo
+from ..media.services import MediaError, save_photo
 from ..scope.services import can_view
-from . import services
+from . import schema, services
 
 bp = Blueprint("sync", __name__)
 guard_blueprint(bp)  # the ingest page checks CSRF through its form
@@ -24,25 +24,51 @@ def api_error(status, code, message, **extra):
     return jsonify(error=code, message=str(message), **extra), status
 
 
+def read_json_body():
+    """The request's JSON, or None when it is not JSON (bad UTF-8, bad syntax, nested too deep
+    for the parser): the caller answers 400, never 500."""
+    try:
+        return json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        return None
+
+
 @bp.post("/api/v1/sync/push")
 @login_required
 def push():
-    payload = request.get_json(silent=True)
+    payload = read_json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("mutations"), list):
         return api_error(400, "bad_json", _("请求体必须是 JSON：{\"mutations\": [...]}"))
     mutations = payload["mutations"]
     if len(mutations) > services.MAX_BATCH:
         return api_error(413, "batch_too_large", _("一次最多 %(n)d 条", n=services.MAX_BATCH))
-    results = services.push(current_user, mutations)
+    try:
+        results = services.push(current_user, mutations)
+    except services.CommitFailed:
+        response = api_error(503, "retry", _("服务器暂时无法保存，请稍后重试；记录仍在手机上"))
+        response[0].headers["Retry-After"] = "30"
+        return response
     return jsonify(results=results, server_time=_now_iso())
+
+
+def _count_arg(name, default, low, high):
+    """A query argument that must be a plain non-negative integer; None when it is not."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > services.MAX_CURSOR:
+        return None
+    return min(max(int(raw), low), high)
 
 
 @bp.get("/api/v1/sync/pull")
 @login_required
 def pull():
-    cursor = request.args.get("cursor", 0, type=int)
-    limit = min(max(request.args.get("limit", 500, type=int), 1), 1000)
-    return jsonify(**services.pull(current_user, max(cursor, 0), limit), server_time=_now_iso())
+    cursor = _count_arg("cursor", 0, 0, services.MAX_CURSOR)
+    limit = _count_arg("limit", 500, 1, 1000)
+    if cursor is None or limit is None:
+        return api_error(400, "bad_cursor", _("cursor 和 limit 必须是非负整数"))
+    return jsonify(**services.pull(current_user, cursor, limit), server_time=_now_iso())
 
 
 def _now_iso():
@@ -62,33 +88,38 @@ def ingest_outbox_file(raw: bytes, acting_user):
     if not isinstance(data, dict) or data.get("format") != "gridwalk-outbox" or not isinstance(
             data.get("mutations"), list):
         raise ValueError(_("不是网格行导出的待发送记录文件"))
-    media = data.get("media") or {}
+    media = data.get("media") if isinstance(data.get("media"), dict) else {}
     results = []
     for m in data["mutations"]:
-        author = db.session.get(User, m.get("author_id")) if isinstance(m, dict) and isinstance(
-            m.get("author_id"), int) else None
+        author_id = m.get("author_id") if isinstance(m, dict) else None
+        author = db.session.get(User, author_id) if type(author_id) is int and 0 < author_id < 2**31 else None
         if author is None or not can_view(acting_user, author):
-            results.append({"id": m.get("id") if isinstance(m, dict) else None,
-                            "status": "forbidden", "message": _("作者不在你的管辖范围内")})
+            results.append({"id": services.echo_id(m), "status": "forbidden",
+                            "message": _("作者不在你的管辖范围内")})
+            continue
+        code, errors = schema.mutation_errors(m)
+        if errors:
+            results.append({"id": services.echo_id(m), "status": "rejected", "code": code,
+                            "errors": errors})
             continue
         photo_error = None
-        for photo_id in (m.get("data") or {}).get("photos") or []:
+        for photo_id in schema.photo_refs(m):
             item = media.get(photo_id)
-            if not isinstance(item, dict):
+            if not isinstance(item, dict) or not isinstance(item.get("data"), str):
                 continue
             try:
-                blob = base64.b64decode(item.get("data", ""), validate=True)
-                store_photo(photo_id, author, blob, item.get("type", ""))
-                db.session.commit()
+                blob = base64.b64decode(item["data"], validate=True)
+                save_photo(photo_id, author, blob, str(item.get("type", "")))
             except (binascii.Error, ValueError):
                 photo_error = _("照片数据损坏")
             except MediaError as exc:
                 db.session.rollback()
                 photo_error = str(exc.message)
         if photo_error:
-            results.append({"id": m.get("id"), "status": "rejected", "message": photo_error})
+            results.append({"id": m["id"], "status": "rejected", "message": photo_error})
             continue
-        results.append(services.apply_mutation(author, m))
+        results.extend(services.apply_batch(author, [m]))
+        db.session.commit()
     audit.record("sync.ingest", object_type="sync_mutation",
                  detail={"count": len(results),
                          "applied": sum(r["status"] == "applied" for r in results)})

@@ -1,30 +1,37 @@
 """The sync engine's server side: idempotent push and pull-since-cursor.
 
-Push: each mutation carries a UUID made on the phone. The first time it is applied, its answer
-is stored with a hash of its content; a replay returns that answer as "duplicate"; the same id
-with different content is a "conflict". Each mutation commits on its own, so one bad record
-never holds back the rest of a batch.
+Push: each mutation carries a UUID made on the phone. Its envelope and data are checked against
+the kind's schema (``schema.py``) before any handler runs. A batch is applied in one transaction
+with one savepoint per mutation, so one bad mutation is answered on its own and the rest go on,
+and the batch costs one commit (one fsync). The first time a mutation is applied, its answer is
+stored with a hash of its content; a replay returns that answer as "duplicate"; the same id with
+different content is a "conflict". Answers leave only after the commit: a crash before it loses
+nothing, since the phone still holds every record it has not been told is stored.
 
 Pull: every change to a pulled object appends a row to sync_change. A client asks for rows
-after its cursor that its scope may see; deletions come as tombstones.
+after its cursor that its scope may see; deletions come as tombstones. The cursor never passes
+a row that a transaction still open could precede.
 """
 import hashlib
 import json
-import re
+import logging
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, false, or_, text
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from . import schema
 from .models import ChangeLog, Mutation
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+log = logging.getLogger(__name__)
+
 MAX_BATCH = 100
 # Rows younger than this are sent again on the next pull: a transaction that took its
 # sequence number earlier but committed later is then still seen.
 PULL_SETTLE = timedelta(seconds=5)
+MAX_CURSOR = 2**63 - 1
 
 _handlers = {}
 _pullers = {}
@@ -46,6 +53,10 @@ class Forbidden(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
+
+
+class CommitFailed(Exception):
+    """The batch's one commit failed: nothing in it is stored, the phone sends it again."""
 
 
 def handler(kind):
@@ -70,88 +81,148 @@ def log_change(object_type, object_id, *, grid_id=None, owner_id=None, op="upser
 
 
 def payload_hash(mutation: dict) -> str:
+    """SHA-256 of what makes a mutation what it is. Only called on schema-checked mutations,
+    whose text is valid UTF-8 and whose numbers are finite."""
     content = {k: mutation.get(k) for k in ("kind", "record_id", "base_version", "data")}
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
                                      separators=(",", ":")).encode()).hexdigest()
 
 
-def envelope_errors(m) -> dict:
-    """Problems with a mutation's envelope (not its fields)."""
-    if not isinstance(m, dict):
-        return {"_": [str(_l("每条变更必须是一个对象"))]}
-    errors = {}
-    if not isinstance(m.get("id"), str) or not UUID_RE.match(m["id"]):
-        errors["id"] = [str(_l("变更编号必须是 UUID"))]
-    if not isinstance(m.get("record_id"), str) or not UUID_RE.match(m["record_id"]):
-        errors["record_id"] = [str(_l("记录编号必须是 UUID"))]
-    if m.get("kind") not in _handlers:
-        errors["kind"] = [str(_l("未知的变更类型"))]
-    if not isinstance(m.get("data"), dict):
-        errors["data"] = [str(_l("data 必须是一个对象"))]
-    if not isinstance(m.get("author_id"), int) or isinstance(m.get("author_id"), bool):
-        errors["author_id"] = [str(_l("缺少作者"))]
-    return errors
+def echo_id(m):
+    """The mutation id to answer with: what was sent, when it is a plain short string."""
+    value = m.get("id") if isinstance(m, dict) else None
+    return value if isinstance(value, str) and len(value) <= 64 and not schema.json_tree_errors(
+        value) else None
 
 
 def _replay(existing: Mutation, user, digest):
     if existing.user_id == user.id and existing.payload_sha256 == digest:
         return {**existing.response, "id": existing.id, "status": "duplicate"}
-    return {"id": existing.id, "status": "conflict",
+    return {"id": existing.id, "status": "conflict", "code": "id_reused",
             "message": str(_l("该编号已用于另一条内容不同的记录"))}
 
 
-def apply_mutation(user, m) -> dict:
-    """Apply one mutation for ``user`` and answer for it. Commits or rolls back by itself."""
-    errors = envelope_errors(m)
-    mutation_id = m.get("id") if isinstance(m, dict) else None
+def check_mutation(user, m):
+    """The answer for a mutation that must not reach its handler, or None when it may."""
+    code, errors = schema.mutation_errors(m)
     if errors:
-        return {"id": mutation_id, "status": "rejected", "code": "bad_envelope", "errors": errors}
+        return {"id": echo_id(m), "status": "rejected", "code": code, "errors": errors}
     if m["author_id"] != user.id:
         # Made on this phone by someone else: keep it on the phone until they sign in.
-        return {"id": mutation_id, "status": "forbidden", "code": "other_author",
+        return {"id": m["id"], "status": "forbidden", "code": "other_author",
                 "message": str(_l("这条记录属于另一位用户，请该用户登录后同步"))}
-    digest = payload_hash(m)
-    existing = db.session.get(Mutation, mutation_id)
-    if existing is not None:
-        return _replay(existing, user, digest)
+    return None
+
+
+def _apply_in_savepoint(user, m, digest) -> dict:
+    """Run the handler and write the ledger row inside a savepoint: on any failure only this
+    mutation's writes are undone."""
+    mutation_id = m["id"]
+    session = db.session
     try:
-        result = _handlers[m["kind"]](user, m)
-        response = {"status": "applied", **result}
-        db.session.add(Mutation(id=mutation_id, user_id=user.id, kind=m["kind"],
-                                record_id=m["record_id"], payload_sha256=digest,
-                                response=response))
-        db.session.commit()
+        with session.begin_nested():
+            result = _handlers[m["kind"]](user, m)
+            response = {"status": "applied", **result}
+            session.add(Mutation(id=mutation_id, user_id=user.id, kind=m["kind"],
+                                 record_id=m["record_id"], payload_sha256=digest,
+                                 response=response))
         return {"id": mutation_id, **response}
     except Rejected as exc:
-        db.session.rollback()
         return {"id": mutation_id, "status": "rejected", "code": exc.code, "errors": exc.errors}
     except Forbidden as exc:
-        db.session.rollback()
         return {"id": mutation_id, "status": "forbidden", "code": "role",
                 "message": str(exc.message)}
     except (Conflict, IntegrityError):
         # A concurrent push of the same mutation won the race, or the record id is taken.
-        db.session.rollback()
-        existing = db.session.get(Mutation, mutation_id)
+        existing = session.get(Mutation, mutation_id)
         if existing is not None:
             return _replay(existing, user, digest)
-        return {"id": mutation_id, "status": "conflict",
+        return {"id": mutation_id, "status": "conflict", "code": "record_exists",
                 "message": str(_l("该记录编号已存在"))}
+    except Exception:  # noqa: BLE001 - one mutation's bug must not jam the batch
+        log.exception("sync: %s mutation %s failed; answered retry", m["kind"], mutation_id)
+        return {"id": mutation_id, "status": "retry", "code": "server_error",
+                "message": str(_l("服务器暂时无法处理这条记录，稍后会自动重试"))}
+
+
+def _begin_write():
+    """SQLite: take the write lock before the first savepoint. The driver opens no transaction
+    for a SAVEPOINT, and releasing one that opened the transaction would commit it alone."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def apply_batch(user, mutations) -> list:
+    """Apply mutations for ``user`` in one transaction and answer for each, in order.
+    Does not commit."""
+    results = [None] * len(mutations)
+    pending = []
+    for i, m in enumerate(mutations):
+        results[i] = check_mutation(user, m)
+        if results[i] is None:
+            pending.append(i)
+    if not pending:
+        return results
+    ids = {mutations[i]["id"] for i in pending}
+    ledger = {row.id: row for row in Mutation.query.filter(Mutation.id.in_(ids))}
+    _begin_write()
+    for i in pending:
+        m = mutations[i]
+        digest = payload_hash(m)
+        existing = ledger.get(m["id"])  # stored before, or earlier in this batch
+        if existing is not None:
+            results[i] = _replay(existing, user, digest)
+            continue
+        results[i] = _apply_in_savepoint(user, m, digest)
+        if results[i]["status"] == "applied":
+            ledger[m["id"]] = Mutation(id=m["id"], user_id=user.id, payload_sha256=digest,
+                                       response={k: v for k, v in results[i].items() if k != "id"})
+    return results
 
 
 def push(user, mutations) -> list:
+    """Apply a batch and commit once. Raises CommitFailed if the commit does not go through."""
     session = db.session()
     previous = session.expire_on_commit
-    # Each mutation commits on its own; the user, their roles and the catalogue do not change
-    # within one batch, so there is no need to reload them after every commit.
+    # The user, their roles and the catalogue do not change within one batch.
     session.expire_on_commit = False
     try:
-        return [apply_mutation(user, m) for m in mutations]
+        results = apply_batch(user, mutations)
+        try:
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            log.exception("sync: commit of a batch of %d failed", len(mutations))
+            raise CommitFailed() from exc
+        return results
     finally:
         session.expire_on_commit = previous
 
 
+def settled_before() -> datetime:
+    """Rows older than this can no longer be preceded by a row that is not yet committed.
+
+    Every row younger than the settle window is sent again on the next pull. On PostgreSQL a
+    transaction may stay open longer than that (a big batch at the morning peak): the cut-off
+    then moves back to just before the oldest open transaction that has written, since any
+    number such a transaction drew was drawn after it started.
+    """
+    cutoff = datetime.now(UTC).replace(tzinfo=None) - PULL_SETTLE
+    if db.session.get_bind().dialect.name == "postgresql":
+        oldest = db.session.execute(text(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()")).scalar()
+        if oldest is not None:
+            oldest = oldest.astimezone(UTC).replace(tzinfo=None) - timedelta(seconds=2)
+            cutoff = min(cutoff, oldest)
+    return cutoff
+
+
 def pull(user, cursor: int, limit: int = 500) -> dict:
+    """Changes after ``cursor`` in the user's scope. The cursor that comes back never passes a
+    row that is not settled, whether or not more rows follow; ``more`` is true only when the
+    whole page was settled and rows remain."""
     from ..scope.services import scope_for
 
     scope = scope_for(user)
@@ -162,10 +233,11 @@ def pull(user, cursor: int, limit: int = 500) -> dict:
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    settled_before = datetime.now(UTC).replace(tzinfo=None) - PULL_SETTLE
+    cutoff = settled_before()
     next_cursor = cursor
     for row in rows:
-        if row.at > settled_before:
+        if row.at >= cutoff:
+            more = False  # the rest comes again on the next pull, from this cursor
             break
         next_cursor = row.seq
     latest = {}
@@ -183,6 +255,4 @@ def pull(user, cursor: int, limit: int = 500) -> dict:
                 changes.append({"type": object_type, "id": object_id, "op": "delete"})
             else:
                 changes.append({"type": object_type, "id": object_id, "op": "upsert", "data": data})
-    if more:
-        next_cursor = max(next_cursor, rows[-1].seq) if rows else next_cursor
     return {"changes": changes, "cursor": next_cursor, "more": more}

@@ -1,7 +1,6 @@
 """Tasks (交办): the admission check against the duty checklist, district approval for
 anything outside it, recipients, offline reports, progress, survey results and volunteer time.
 Pages and the sync API both come through here."""
-import re
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -15,6 +14,7 @@ from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midn
 from ..extensions import db
 from ..media.models import Media
 from ..scope.services import CHANGE, VIEW, rule, scope_for
+from ..sync.schema import is_uuid
 from ..sync.services import Forbidden, Rejected, handler
 from .models import Task, TaskReport, TaskTarget
 
@@ -23,7 +23,6 @@ RIDER_KINDS = {"survey", "publicity"}  # grid-wide tasks a part-time rider also 
 KINDS = ("task", "survey", "publicity")
 QUESTION_TYPES = ("single", "multi", "text", "number", "photo")
 MAX_QUESTIONS = 20
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class AdmissionError(Exception):
@@ -309,7 +308,7 @@ def _int_field(data, name, low, high, errors, message):
 
 def submit_report(user, report_id, data, done_at=None):
     """Record work on a task (maybe done offline days ago). Raises Rejected / Forbidden."""
-    if not UUID_RE.match(str(report_id)):
+    if not is_uuid(report_id):
         raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
     try:
         task_id = int(data.get("task_id"))

@@ -14,6 +14,13 @@ async function renderStatus(event) {
   const waiting = items.filter((m) => m.state !== 'needs_fix' && m.state !== 'blocked').length;
   const fixing = items.filter((m) => m.state === 'needs_fix').length;
   const last = await store.getMeta('lastSync');
+  const dayAgo = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+  const stale = items.filter((m) => m.state !== 'blocked' && (m.queued_at || m.created_at || '') < dayAgo).length;
+  const staleBar = $('#stale-bar');
+  if (staleBar) {
+    staleBar.hidden = !stale;
+    staleBar.querySelector('[data-stale-text]').textContent = fmt(T.stale, { n: stale });
+  }
   bar.querySelector('[data-sync=pending]').textContent = fmt(T.pending, { n: waiting })
     + (fixing ? ' · ' + fmt(T.fixing, { n: fixing }) : '');
   bar.querySelector('[data-sync=last]').textContent = last
@@ -66,7 +73,7 @@ async function exportOutbox() {
   const items = await store.outboxItems();
   const media = {};
   for (const item of items) {
-    for (const id of item.data.photos || []) {
+    for (const id of store.photoRefs(item)) {
       const blob = await store.getBlob(id);
       if (!blob) continue;
       const bytes = new Uint8Array(await blob.blob.arrayBuffer());

@@ -24,12 +24,22 @@ export async function setMeta(key, value) {
   return (await dbPromise).put('meta', value, key);
 }
 
+// Every photo a mutation names (its list, a check-in's photo_id, survey photo answers): the
+// engine uploads, the outbox file carries and settling frees exactly these. The server's
+// photo_refs (app/sync/schema.py) reads the same fields.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export function photoRefs(mutation) {
+  const data = mutation.data || {};
+  const refs = [...(data.photos || []), data.photo_id, ...Object.values(data.answers || {})];
+  return [...new Set(refs.filter((r) => typeof r === 'string' && UUID.test(r)))];
+}
+
 // Save a new mutation with its photos in one transaction: all of it is stored, or none.
 export async function enqueue(mutation, photos = []) {
   const db = await dbPromise;
   const tx = db.transaction(['outbox', 'blobs'], 'readwrite');
   for (const p of photos) tx.objectStore('blobs').put({ id: p.id, blob: p.blob, type: p.type, uploaded: !!p.uploaded });
-  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, ...mutation });
+  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, queued_at: new Date().toISOString(), ...mutation });
   await tx.done;
 }
 
@@ -53,7 +63,7 @@ export async function replaceItem(oldId, mutation, photos = []) {
   const tx = db.transaction(['outbox', 'blobs'], 'readwrite');
   for (const p of photos) tx.objectStore('blobs').put({ id: p.id, blob: p.blob, type: p.type, uploaded: !!p.uploaded });
   await tx.objectStore('outbox').delete(oldId);
-  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, ...mutation });
+  tx.objectStore('outbox').put({ state: 'pending', attempts: 0, frozen: false, queued_at: new Date().toISOString(), ...mutation });
   await tx.done;
 }
 
@@ -63,8 +73,8 @@ export async function settle(item, record) {
   const tx = db.transaction(['outbox', 'blobs', 'records'], 'readwrite');
   await tx.objectStore('outbox').delete(item.id);
   const stillUsed = new Set();
-  for (const other of await tx.objectStore('outbox').getAll()) (other.data.photos || []).forEach((p) => stillUsed.add(p));
-  for (const p of item.data.photos || []) if (!stillUsed.has(p)) tx.objectStore('blobs').delete(p);
+  for (const other of await tx.objectStore('outbox').getAll()) photoRefs(other).forEach((p) => stillUsed.add(p));
+  for (const p of photoRefs(item)) if (!stillUsed.has(p)) tx.objectStore('blobs').delete(p);
   if (record) {
     const existing = await tx.objectStore('records').get([record.type, record.id]);
     if (!existing) tx.objectStore('records').put(record);

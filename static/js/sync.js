@@ -42,7 +42,7 @@ function errorText(errors) {
 }
 
 async function uploadPhotos(item, token) {
-  for (const id of item.data.photos || []) {
+  for (const id of store.photoRefs(item)) {
     const blob = await store.getBlob(id);
     if (!blob || blob.uploaded) continue;
     const response = await request(`/api/v1/media/${id}`, {
@@ -50,7 +50,7 @@ async function uploadPhotos(item, token) {
     });
     if (response.ok) { await store.markUploaded(id); continue; }
     const body = await response.json().catch(() => ({}));
-    if (response.status === 400 && body.error === 400) throw new Retry('csrf expired');
+    if (response.status === 400 && (body.error === 'csrf' || body.error === 400)) throw new Retry('csrf expired');
     return body.message || `HTTP ${response.status}`;
   }
   return null;
@@ -64,15 +64,37 @@ function sentRecord(item, result) {
   };
 }
 
+// A record the server answered "retry" (or that went out in failed batches) waits on its own
+// backoff while the rest are sent; after SOLO_AFTER attempts it travels in a batch of its own,
+// so no record can hold others back for ever.
+const SOLO_AFTER = 3;
+const itemDelay = (attempts) => Math.min(BACKOFF_CAP * 12, BACKOFF_BASE * 2 ** attempts);
+
+function batchesOf(items) {
+  const batches = [];
+  let current = [];
+  for (const item of items) {
+    if ((item.attempts || 0) >= SOLO_AFTER) { batches.push([item]); continue; }
+    current.push(item);
+    if (current.length === BATCH) { batches.push(current); current = []; }
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
 async function pushOutbox(userId) {
   let token = await csrfToken();
+  const now = Date.now();
   const ready = (await store.outboxItems()).filter((m) =>
-    m.state === 'pending' || m.state === 'sending' || (m.state === 'blocked' && m.author_id === userId));
-  for (let i = 0; i < ready.length; i += BATCH) {
+    (m.state === 'pending' || m.state === 'sending' || (m.state === 'blocked' && m.author_id === userId))
+    && !(m.retry_at && m.retry_at > now));
+  for (const group of batchesOf(ready)) {
     const batch = [];
-    for (const item of ready.slice(i, i + BATCH)) {
+    for (const item of group) {
       // From its first send on, a record is frozen: the server may hold it even if no reply came.
-      await store.updateItem(item.id, { state: 'sending', frozen: true, attempts: (item.attempts || 0) + 1 });
+      const attempts = (item.attempts || 0) + 1;
+      await store.updateItem(item.id, { state: 'sending', frozen: true, attempts });
+      item.attempts = attempts;
       if (item.author_id === userId) {
         const problem = await uploadPhotos(item, token);
         if (problem) { await store.updateItem(item.id, { state: 'needs_fix', error: problem }); continue; }
@@ -95,8 +117,11 @@ async function pushOutbox(userId) {
       if (result.status === 'applied' || result.status === 'duplicate') {
         // Reports show as sent at once; registry records come back with the pull that follows.
         await store.settle(item, item.kind === 'event.report' ? sentRecord(item, result) : null);
-      } else if (result.status === 'rejected' && result.code === 'media_missing') {
-        for (const p of item.data.photos || []) await store.markUploaded(p, false);
+      } else if (result.status === 'retry') {
+        // The server failed on this record alone: like a network error, for it only.
+        await store.updateItem(item.id, { state: 'pending', retry_at: Date.now() + itemDelay(item.attempts) * (0.75 + Math.random() / 2), last_error: result.message || '' });
+      } else if (result.status === 'rejected' && result.code === 'media_missing' && item.attempts < SOLO_AFTER) {
+        for (const p of store.photoRefs(item)) await store.markUploaded(p, false);
         await store.updateItem(item.id, { state: 'pending' });
       } else if (result.status === 'forbidden' && result.code === 'other_author') {
         await store.updateItem(item.id, { state: 'blocked', error: result.message });
@@ -114,9 +139,10 @@ async function pull() {
     if (!response.ok) throw new Retry('pull');
     const body = await response.json();
     await store.applyChanges(body.changes);
+    const moved = body.cursor !== cursor;
     cursor = body.cursor;
     await store.setMeta('cursor', cursor);
-    if (!body.more) break;
+    if (!body.more || !moved) break;
   }
   const grids = await request('/api/v1/grids?geometry=1', { headers: { Accept: 'application/json' } });
   if (grids.ok) await store.setMeta('grids', (await grids.json()).grids);

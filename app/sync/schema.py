@@ -1,0 +1,329 @@
+"""One schema per mutation kind, checked before any handler runs.
+
+Two layers, both here so that nothing reaches a handler or the database unchecked:
+- ``json_tree_errors`` walks the whole mutation once: nesting depth, node count, text that is
+  not valid UTF-8 (a lone surrogate from an emoji cut in half), NUL bytes, numbers that are not
+  finite or do not fit a 64-bit column.
+- a pydantic model per kind (``KIND_SCHEMAS``) checks types (strictly: no "12" for 12, no
+  true for 1), required fields, lengths, ranges that fit their columns and whole-string UUIDs.
+
+The handlers then check what needs the database (the category exists, the patrol is this
+worker's, the task was handed to them). ``docs/sync-mutations.md`` is written from these models
+(``flask sync docs``), and a test keeps it current.
+"""
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+INT32 = 2**31 - 1
+MAX_DEPTH = 8  # mutation → data → answers → question → list → text is 5 deep
+MAX_NODES = 20_000  # 500 fixes × 5 values, with room to spare
+JS_SAFE_INT = 2**53
+
+
+def is_uuid(value) -> bool:
+    """A lower-case UUID and nothing else: no trailing newline, no braces."""
+    return isinstance(value, str) and UUID_RE.fullmatch(value) is not None
+
+
+def _uuid(value: str) -> str:
+    if not is_uuid(value):
+        raise ValueError("uuid")
+    return value
+
+
+# Scalars are strict (a phone that sends "12" for 12, or true for 1, has a bug worth seeing);
+# containers are not, so a JSON array fills a tuple.
+Uuid = Annotated[str, Strict(), AfterValidator(_uuid)]
+Bool = Annotated[bool, Strict()]
+
+
+def Text(max_length: int):  # noqa: N802 - reads as a type in the models below
+    return Annotated[str, Strict(), Field(max_length=max_length)]
+
+
+def Int(low: int, high: int):  # noqa: N802
+    return Annotated[int, Strict(), Field(ge=low, le=high)]
+
+
+def Number(low=None, high=None):  # noqa: N802 - a JSON number: int or float, finite
+    return Annotated[float, Strict(), Field(ge=low, le=high, allow_inf_nan=False)]
+
+
+Int32 = Int(-INT32, INT32)
+Id = Int(1, INT32)
+Lon = Number(-180, 180)
+Lat = Number(-90, 90)
+Metres = Number(0, 1_000_000)
+Timestamp = Text(40)  # ISO 8601; the handler parses it and says so if it cannot
+PhotoList = Annotated[list[Uuid], Field(max_length=9)]
+
+
+class Schema(BaseModel):
+    # Unknown keys are ignored, so an older server takes a newer phone's extra fields.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+
+# --- the envelope -------------------------------------------------------------------------------
+
+class Envelope(Schema):
+    id: Uuid = Field(description="the mutation's UUID, made on the phone")
+    kind: Text(40) = Field(description="one of the kinds below")
+    record_id: Uuid = Field(description="the record this mutation creates or changes")
+    author_id: Id = Field(description="the user who made it on the phone")
+    created_at: Timestamp | None = Field(None, description="when it was made on the phone (UTC, ISO 8601)")
+    base_version: Int(0, INT32) | None = Field(
+        None, description="the version the phone held (edits and event moves)")
+    form_version: Int(0, 1000) | None = Field(
+        None, description="the version of the form the phone used")
+    data: dict[str, Any] = Field(description="the kind's fields, below")
+
+
+# --- one model per kind -------------------------------------------------------------------------
+
+class EventReport(Schema):
+    """A quick report (随手拍)."""
+    category_id: Id = Field(description="a sub-category id from the pulled catalogue")
+    description: Text(2000) = Field(description="what the worker saw")
+    urgency: Literal["normal", "urgent", "critical"] | None = Field("normal", description="urgency")
+    lon: Lon = Field(description="longitude, WGS 84")
+    lat: Lat = Field(description="latitude, WGS 84")
+    accuracy: Metres | None = Field(None, description="GPS accuracy in metres")
+    location_manual: Bool | None = Field(None, description="the point was picked on the map")
+    photos: PhotoList = Field(description="1–9 uploaded photo UUIDs")
+
+
+class EventTransition(Schema):
+    """A move the reporting worker makes on the phone."""
+    action: Literal["check_pass", "check_fail", "self_resolve"] = Field(description="the move")
+    note: Text(2000) | None = Field(None, description="why (required for check_fail)")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+
+
+Fix = tuple[
+    Number(0, JS_SAFE_INT),
+    Lon, Lat,
+    Metres | None,
+]
+Gap = tuple[Timestamp, Timestamp, Literal["hidden", "gps_lost"]]
+
+
+class PatrolStart(Schema):
+    """Start a patrol (record_id is the patrol's UUID)."""
+    started_at: Timestamp = Field(description="when it started")
+    grid_id: Id | None = Field(None, description="the grid patrolled (default: the worker's first)")
+
+
+class PatrolChunk(Schema):
+    """A piece of the trace (record_id is the patrol)."""
+    seq: Int(0, 1_000_000) = Field(description="the chunk's number, from 0")
+    points: Annotated[list[Fix], Field(max_length=500)] = Field(
+        description="fixes: [epoch seconds, lon, lat, accuracy m]")
+    gaps: Annotated[list[Gap], Field(max_length=200)] | None = Field(
+        None, description="[start, end, 'hidden' | 'gps_lost']")
+
+
+class PatrolStop(Schema):
+    """Stop a patrol (record_id is the patrol)."""
+    ended_at: Timestamp | None = Field(None, description="when it ended; absent: at its last fix")
+
+
+class PatrolCheckin(Schema):
+    """A check-in at a place (record_id is the check-in's UUID)."""
+    patrol_id: Uuid | None = Field(None, description="the patrol it belongs to")
+    lon: Lon = Field(description="longitude")
+    lat: Lat = Field(description="latitude")
+    accuracy: Metres | None = Field(None, description="GPS accuracy in metres")
+    note: Text(1000) | None = Field(None, description="a note")
+    photo_id: Uuid | None = Field(None, description="an uploaded photo's UUID")
+    link_kind: Literal["record", "event", ""] | None = Field(None, description="what it is linked to")
+    link_id: Text(36) | None = Field(None, description="the linked record's or event's id")
+
+
+FieldValue = (
+    Text(2000) | Bool | Int32 | Number()
+    | Annotated[list[Text(60)], Field(max_length=50)] | None
+)
+RegistryFields = Annotated[dict[Text(40), FieldValue], Field(max_length=60)]
+
+
+class RegistryCreate(Schema):
+    """A new registry record (record_id is its UUID)."""
+    kind: Literal["person", "building", "room", "site", "object", "organisation"] = Field(
+        description="what is registered")
+    fields: RegistryFields = Field(description="the kind's form fields (see the registry forms)")
+
+
+class RegistryEdit(Schema):
+    """Changed fields of a record, with the values the phone saw (needs base_version)."""
+    fields: RegistryFields = Field(description="the new values")
+    base: RegistryFields | None = Field(None, description="the values the phone held before")
+
+
+class RegistryVisit(Schema):
+    """A home visit (record_id is the visit's UUID)."""
+    target_id: Uuid = Field(description="the person, room or organisation visited")
+    note: Text(2000) = Field(description="what was found")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+
+
+Answer = (
+    Text(2000) | Number()
+    | Annotated[list[Text(200)], Field(max_length=50)] | None
+)
+
+
+class TaskReport(Schema):
+    """Work on a task (record_id is the report's UUID)."""
+    task_id: Id = Field(description="the task")
+    target_id: Id | None = Field(None, description="the grid target, for riders on several grids")
+    note: Text(2000) | None = Field(None, description="what was done")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+    minutes: Int(0, 1440) | None = Field(None, description="time spent")
+    households: Int(0, 10_000) | None = Field(
+        None, description="households reached (publicity)")
+    answers: Annotated[dict[Text(40), Answer], Field(max_length=100)] | None = Field(
+        None, description="survey answers by question id")
+
+
+KIND_SCHEMAS: dict[str, type[Schema]] = {
+    "event.report": EventReport,
+    "event.transition": EventTransition,
+    "patrol.start": PatrolStart,
+    "patrol.chunk": PatrolChunk,
+    "patrol.stop": PatrolStop,
+    "patrol.checkin": PatrolCheckin,
+    "registry.create": RegistryCreate,
+    "registry.edit": RegistryEdit,
+    "registry.visit": RegistryVisit,
+    "task.report": TaskReport,
+}
+
+
+# --- checking -----------------------------------------------------------------------------------
+
+def _text_problem(text: str):
+    if "\x00" in text:
+        return _l("文字中不能含有空字符")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _l("文字中有无法识别的字符（可能是被截断的表情符号），请删去后重试")
+    return None
+
+
+def json_tree_errors(value, max_depth=MAX_DEPTH, max_nodes=MAX_NODES) -> dict:
+    """{field: [message]} for anything in a parsed JSON value no column can hold.
+
+    The field is the top-level key under which the problem sits.
+    """
+    errors = {}
+    stack = [(value, 0, None)]
+    nodes = 0
+    while stack:
+        node, depth, field = stack.pop()
+        nodes += 1
+        if nodes > max_nodes:
+            errors.setdefault(field or "_", []).append(str(_l("内容过多")))
+            break
+        if depth > max_depth:
+            errors.setdefault(field or "_", []).append(str(_l("嵌套层次过深")))
+            continue
+        problem = None
+        if isinstance(node, str):
+            problem = _text_problem(node)
+        elif isinstance(node, bool) or node is None:
+            pass
+        elif isinstance(node, int):
+            if abs(node) > JS_SAFE_INT:
+                problem = _l("数值过大")
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                problem = _l("必须是有限的数值")
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                key_problem = _text_problem(key) if isinstance(key, str) else None
+                child_field = field if depth else (key if key_problem is None else "_")
+                if key_problem:
+                    errors.setdefault(child_field, []).append(str(key_problem))
+                    continue
+                stack.append((child, depth + 1, child_field))
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1, field) for child in node)
+        if problem:
+            errors.setdefault(field or "_", []).append(str(problem))
+    return errors
+
+
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _message(error) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return str(_l("必填"))
+    if kind == "string_too_long":
+        return str(_l("不超过 %(n)d 个字", n=ctx.get("max_length", 0)))
+    if kind == "too_long":
+        return str(_l("最多 %(n)d 项", n=ctx.get("max_length", 0)))
+    if kind in _RANGE_ERRORS:
+        return str(_l("超出允许的范围"))
+    if kind == "finite_number":
+        return str(_l("必须是有限的数值"))
+    if kind == "literal_error":
+        return str(_l("不是允许的值"))
+    if kind == "value_error" and str(ctx.get("error")) == "uuid":
+        return str(_l("必须是 UUID"))
+    return str(_l("类型不正确"))
+
+
+def _errors_from(exc: ValidationError) -> dict:
+    errors = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        field = str(error["loc"][0]) if error["loc"] else "_"
+        message = _message(error)
+        if message not in errors.setdefault(field, []):
+            errors[field].append(message)
+    return errors
+
+
+def mutation_errors(mutation) -> tuple[str, dict]:
+    """(code, {field: [message]}) for a pushed mutation; the dict is empty when it may go to its
+    handler. The code is ``bad_envelope`` for the envelope, ``invalid`` for the data."""
+    if not isinstance(mutation, dict):
+        return "bad_envelope", {"_": [str(_l("每条变更必须是一个对象"))]}
+    errors = json_tree_errors({k: v for k, v in mutation.items() if k != "data"})
+    if errors:
+        return "bad_envelope", errors
+    try:
+        envelope = Envelope.model_validate(mutation)
+    except ValidationError as exc:
+        return "bad_envelope", _errors_from(exc)
+    schema = KIND_SCHEMAS.get(envelope.kind)
+    if schema is None:
+        return "bad_envelope", {"kind": [str(_l("未知的变更类型"))]}
+    errors = json_tree_errors(mutation["data"], max_depth=MAX_DEPTH - 1)
+    if errors:
+        return "invalid", errors
+    try:
+        schema.model_validate(mutation["data"])
+    except ValidationError as exc:
+        return "invalid", _errors_from(exc)
+    return "", {}
+
+
+def photo_refs(mutation) -> list[str]:
+    """Every photo a schema-checked mutation names: ``photos``, ``photo_id`` and photo answers.
+    The phone uploads, and an outbox file carries, exactly these."""
+    data = mutation.get("data") or {}
+    refs = list(data.get("photos") or [])
+    if data.get("photo_id"):
+        refs.append(data["photo_id"])
+    for answer in (data.get("answers") or {}).values():
+        if is_uuid(answer):
+            refs.append(answer)
+    return list(dict.fromkeys(r for r in refs if is_uuid(r)))
