@@ -12,14 +12,16 @@ Pull: every change to a pulled object appends a row to sync_change. A client ask
 after its cursor that its scope may see; deletions come as tombstones. The cursor never passes
 a row that a transaction still open could precede.
 """
+import contextlib
 import hashlib
 import json
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, or_, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from . import schema
@@ -145,6 +147,16 @@ def _apply_in_savepoint(user, m, digest) -> dict:
                 "message": str(_l("服务器暂时无法处理这条记录，稍后会自动重试"))}
 
 
+# SQLite has one writer at a time, and its busy handler polls: threads of one process that
+# wait for the write lock that way can starve one another past the busy timeout. They queue on
+# this lock instead; other processes still meet at SQLite's lock.
+_sqlite_writer = threading.Lock()
+
+
+def _is_sqlite():
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
 def _begin_write():
     """SQLite: take the write lock before the first savepoint. The driver opens no transaction
     for a SAVEPOINT, and releasing one that opened the transaction would commit it alone."""
@@ -187,14 +199,21 @@ def push(user, mutations) -> list:
     previous = session.expire_on_commit
     # The user, their roles and the catalogue do not change within one batch.
     session.expire_on_commit = False
+    lock = _sqlite_writer if _is_sqlite() else contextlib.nullcontext()
     try:
-        results = apply_batch(user, mutations)
-        try:
-            session.commit()
-        except Exception as exc:
-            session.rollback()
-            log.exception("sync: commit of a batch of %d failed", len(mutations))
-            raise CommitFailed() from exc
+        with lock:
+            try:
+                results = apply_batch(user, mutations)
+                session.commit()
+            except OperationalError as exc:
+                # The database is busy or gone (a lock wait ran out, a connection dropped).
+                session.rollback()
+                log.warning("sync: batch of %d not stored: %s", len(mutations), exc.orig)
+                raise CommitFailed() from exc
+            except Exception as exc:
+                session.rollback()
+                log.exception("sync: commit of a batch of %d failed", len(mutations))
+                raise CommitFailed() from exc
         return results
     finally:
         session.expire_on_commit = previous
