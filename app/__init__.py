@@ -114,7 +114,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     @app.before_request
     def _fresh_request_caches():
         # An app context may outlive one request (tests, CLI): start each request clean.
-        for key in ("_scopes", "_login_user", "session_expired", "csrf_token"):
+        for key in ("_scopes", "_login_user", "session_expired", "csrf_token", "_grid_version",
+                    "_grids_held", "_catalogue"):
             g.pop(key, None)
         babel_refresh()
 

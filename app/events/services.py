@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..media.models import Media
 from ..org.services import locate_grid
-from ..sync.services import Conflict, Forbidden, Rejected, handler, log_change
+from ..sync.services import Forbidden, Rejected, handler, log_change
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
 
@@ -49,8 +49,7 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     """Validate and store one quick report. Raises Rejected with field errors, or Forbidden."""
     if not user.has_role(*REPORTER_ROLES):
         raise Forbidden(_l("只有网格员和兼职网格员可以随手拍"))
-    if db.session.get(Event, event_id) is not None:
-        raise Conflict()
+    # A record id already taken is caught by the primary key (the sync engine answers conflict).
     errors = {} if form.validate() else _field_errors(form)
     problem = form.photo_count_error(len(photo_ids))
     if problem:
@@ -71,7 +70,7 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     event = Event(
         id=event_id, category_id=form.category_id.data, description=form.description.data.strip(),
         lon=form.lon.data, lat=form.lat.data, accuracy_m=form.accuracy.data,
-        location_manual=bool(form.location_manual.data), grid=grid,
+        location_manual=bool(form.location_manual.data), grid=grid, grid_id=grid.id, version=1,
         urgency=form.urgency.data or "normal",
         source="part_time" if user.primary_role == "part_time" else "grid_worker",
         reporter_id=user.id, state="reported",
@@ -79,7 +78,6 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     )
     event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]
     db.session.add(event)
-    db.session.flush()
     log_change("event", event.id, grid_id=event.grid_id, owner_id=user.id)
     return event
 

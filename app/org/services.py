@@ -1,10 +1,13 @@
 """Org tree and grid logic: GeoJSON validation, placing a point into its grid."""
 import json
 import math
+import threading
 
 import shapely
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from sqlalchemy import func
 
 from ..extensions import db
 from .models import GRID_KINDS, Grid, OrgUnit
@@ -111,24 +114,61 @@ def save_grid(grid: Grid, *, code, name, kind, community: OrgUnit, geom) -> Grid
     return grid
 
 
+# Every grid's shape, prepared, in an STRtree: built once per process and rebuilt when the grid
+# table changes (its row count, highest id or latest update, read once per request). A push of
+# 20 reports then parses no GeoJSON and asks the database nothing to place them.
+_grid_index = {"version": None, "tree": None, "ids": [], "shapes": []}
+_grid_index_lock = threading.Lock()
+
+
+def _grid_table_version():
+    if has_request_context() and "_grid_version" in g:
+        return g._grid_version
+    version = tuple(db.session.execute(
+        db.select(func.count(Grid.id), func.max(Grid.id), func.max(Grid.updated_at))).one())
+    if has_request_context():
+        g._grid_version = version
+    return version
+
+
+def _current_grid_index():
+    version = _grid_table_version()
+    index = _grid_index
+    if index["version"] != version:
+        with _grid_index_lock:
+            if index["version"] != version:
+                rows = db.session.execute(db.select(Grid.id, Grid.geojson).order_by(Grid.id)).all()
+                shapes = [shape(json.loads(geojson)) for _, geojson in rows]
+                shapely.prepare(shapes)
+                index.update(version=version, ids=[grid_id for grid_id, _ in rows], shapes=shapes,
+                             tree=shapely.STRtree(shapes) if shapes else None)
+    return index
+
+
 def locate_grid(lon: float, lat: float):
     """The grid that holds this WGS-84 point, or None.
 
-    The bounding-box index narrows the search; shapely decides. A point on a shared edge
+    The STRtree narrows the search; the prepared shapes decide. A point on a shared edge
     belongs to the grid with the lowest id, so the answer is always the same.
     """
-    candidates = (
-        Grid.query.filter(
-            Grid.min_lon <= lon, Grid.max_lon >= lon, Grid.min_lat <= lat, Grid.max_lat >= lat
-        )
-        .order_by(Grid.id)
-        .all()
-    )
+    index = _current_grid_index()
+    if index["tree"] is None:
+        return None
     point = Point(lon, lat)
-    for grid in candidates:
-        if grid.shape.covers(point):
-            return grid
+    for i in sorted(index["tree"].query(point)):  # positions follow the ids' order
+        if shapely.covers(index["shapes"][i], point):
+            return _grid_for_request(index["ids"][i])
     return None
+
+
+def _grid_for_request(grid_id):
+    """The Grid row, held for the rest of the request (the session keeps rows only weakly)."""
+    if not has_request_context():
+        return db.session.get(Grid, grid_id)
+    held = g.setdefault("_grids_held", {})
+    if grid_id not in held:
+        held[grid_id] = db.session.get(Grid, grid_id)
+    return held[grid_id]
 
 
 def resync_unit_descendants(unit: OrgUnit) -> None:
