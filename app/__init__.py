@@ -102,6 +102,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(duties_bp)
     app.register_blueprint(tasks_bp)
     app.cli.add_command(demo_cli)
+    from .sync.cli import sync_cli
+
+    app.cli.add_command(sync_cli)
     install_security(app)
     from .errors import install_error_handlers
 

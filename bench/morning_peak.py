@@ -32,7 +32,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -176,7 +175,7 @@ class Client:
                 self._connect()
                 started = time.perf_counter()
                 status, data = self._once(method, path, body, headers)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self.close()
             if record:
                 self.rec.request(kind, time.perf_counter() - started, "timeout")
@@ -208,32 +207,40 @@ def make_photo():
     for quality in range(60, 96, 5):
         out = io.BytesIO()
         image.save(out, "JPEG", quality=quality)
-        if best is None or abs(len(out.getvalue()) - PHOTO_TARGET_BYTES) < abs(len(best) - PHOTO_TARGET_BYTES):
+        size = len(out.getvalue())
+        if best is None or abs(size - PHOTO_TARGET_BYTES) < abs(len(best) - PHOTO_TARGET_BYTES):
             best = out.getvalue()
     return best
 
 
 class Walker:
-    """Points inside one grid: a bilinear map of the unit square onto the grid's quadrilateral
-    (convex in the demo lattice), each point checked with shapely against the polygon shrunk by
-    ~5 m, so that no point sits on a shared edge."""
+    """Points inside one grid, ~5 m clear of its edges (so none sits on an edge it shares).
+
+    The demo's grids are convex quadrilaterals: a bilinear map of the unit square onto the
+    corners keeps a point inside, and shapely checks every point anyway. Any other shape falls
+    back to sampling its bounding box."""
 
     def __init__(self, geojson, rng):
-        from shapely.geometry import shape
+        import shapely
+        from shapely.geometry import Polygon, shape
 
         self.rng = rng
         self.polygon = shape(json.loads(geojson))
         self.inner = self.polygon.buffer(-0.00005)
-        ring = list(self.polygon.exterior.coords)[:4]
-        # Order the corners as in the lattice: SW, SE, NE, NW.
-        cx = sum(p[0] for p in ring) / 4
-        cy = sum(p[1] for p in ring) / 4
-        ring.sort(key=lambda p: math.atan2(p[1] - cy, p[0] - cx))
-        # atan2 order from -pi: SW, SE, NE, NW.
-        self.corners = ring
-        self.centre = (cx, cy)
+        if self.inner.is_empty:
+            self.inner = self.polygon
+        shapely.prepare(self.inner)
+        self.corners = None
+        if isinstance(self.polygon, Polygon) and len(self.polygon.exterior.coords) == 5:
+            ring = list(self.polygon.exterior.coords)[:4]
+            cx, cy = sum(p[0] for p in ring) / 4, sum(p[1] for p in ring) / 4
+            # By angle from the middle, from -pi: SW, SE, NE, NW.
+            self.corners = sorted(ring, key=lambda p: math.atan2(p[1] - cy, p[0] - cx))
 
     def at(self, u, v):
+        if self.corners is None:
+            x0, y0, x1, y1 = self.polygon.bounds
+            return round(x0 + u * (x1 - x0), 7), round(y0 + v * (y1 - y0), 7)
         (x0, y0), (x1, y1), (x2, y2), (x3, y3) = self.corners
         lon = (1 - u) * (1 - v) * x0 + u * (1 - v) * x1 + u * v * x2 + (1 - u) * v * x3
         lat = (1 - u) * (1 - v) * y0 + u * (1 - v) * y1 + u * v * y2 + (1 - u) * v * y3
@@ -242,38 +249,33 @@ class Walker:
     def inside(self, points):
         import shapely
 
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
-        return all(shapely.contains_xy(self.inner, xs, ys))
+        return bool(shapely.contains_xy(self.inner, [p[0] for p in points],
+                                        [p[1] for p in points]).all())
 
     def point(self):
-        for _ in range(50):
+        for _ in range(200):
             p = self.at(self.rng.uniform(0.1, 0.9), self.rng.uniform(0.1, 0.9))
             if self.inside([p]):
                 return p
         return tuple(round(c, 7) for c in self.inner.representative_point().coords[0])
 
     def walk(self, n):
-        """n fixes ~14 m apart (a grid is ~200 m a side: 0.07 of it), turning slowly."""
+        """n fixes ~14 m apart (a grid is ~200 m a side: 0.07 of it), turning slowly, turning
+        back at the edges."""
         u, v = self.rng.uniform(0.3, 0.7), self.rng.uniform(0.3, 0.7)
+        while not self.inside([self.at(u, v)]):
+            u, v = self.rng.uniform(0.1, 0.9), self.rng.uniform(0.1, 0.9)
         heading = self.rng.uniform(0, 2 * math.pi)
         points = []
         for _ in range(n):
             heading += self.rng.uniform(-0.5, 0.5)
-            u += 0.07 * math.cos(heading)
-            v += 0.07 * math.sin(heading)
-            if not 0.08 < u < 0.92:
-                u = min(max(u, 0.08), 0.92)
-                heading = math.pi - heading
-            if not 0.08 < v < 0.92:
-                v = min(max(v, 0.08), 0.92)
-                heading = -heading
+            for _turn in range(12):
+                nu, nv = u + 0.07 * math.cos(heading), v + 0.07 * math.sin(heading)
+                if 0.05 < nu < 0.95 and 0.05 < nv < 0.95 and self.inside([self.at(nu, nv)]):
+                    u, v = nu, nv
+                    break
+                heading += math.pi / 2 + self.rng.uniform(-0.4, 0.4)
             points.append(self.at(u, v))
-        if not self.inside(points):
-            # Not expected for the demo's convex cells; stay near the middle instead.
-            c = self.inner.representative_point().coords[0]
-            points = [(round(c[0] + 0.00002 * math.sin(i / 7), 7),
-                       round(c[1] + 0.00002 * math.cos(i / 7), 7)) for i in range(n)]
         return points
 
 
@@ -361,6 +363,7 @@ class PeakServer(LiveServer):
         super().__init__(workdir, {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
                                    "DATA_KEY": DATA_KEY, "PASSWORD_HASH_METHOD": hash_method})
         self.db_path = None
+        self.workdir = workdir
         self.workers, self.threads = workers, threads
 
     def flask(self, *args):
@@ -374,7 +377,10 @@ class PeakServer(LiveServer):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(self.workers), "--threads", str(self.threads),
-             "--access-logfile", "-", "wsgi:app"],
+             "--access-logfile", "-",
+             # Its own control socket: the default (~/.gunicorn/gunicorn.ctl) is shared with
+             # any other gunicorn of this user, e.g. the browser tests running beside us.
+             "--control-socket", str(self.workdir / "gunicorn.ctl"), "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -654,8 +660,6 @@ def verify(url, workers, rec):
 
     answered_ok = {mid for mid, status in rec.answer.items() if status in ("applied", "duplicate")}
     rows = []
-    kinds = {"event.report": "event_ids", "patrol.start": "patrol_ids",
-             "patrol.checkin": "checkin_ids", "registry.create": "record_ids"}
     tables = {"event.report": ("events", "event"), "patrol.start": ("patrols", "patrol"),
               "patrol.checkin": ("check-ins", "patrol_checkin"),
               "registry.create": ("registry records", "registry_record")}
@@ -664,8 +668,7 @@ def verify(url, workers, rec):
         def count(sql, ids):
             return conn.execute(sql, (ids,)).fetchone()[0]
 
-        for kind, attr in kinds.items():
-            label, table = tables[kind]
+        for kind, (label, table) in tables.items():
             ids, sent, acked = [], 0, 0
             for w in workers:
                 for m in w.outbox:
@@ -724,7 +727,7 @@ def server_log_problems(path, limit=25):
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError:
         return ["(no gunicorn log)"], statuses
-    for i, line in enumerate(lines):
+    for line in lines:
         m = access.search(line)
         if m:
             if m.group(2).startswith("5"):
@@ -759,7 +762,7 @@ def report(args, setup, peak, rec, workers, verdict_rows, ledger, checks, log_pr
               f"{fmt_ms(pctl(values, .99))} | {fmt_ms(max(values) if values else float('nan'))} | "
               f"{fmt_errors(rec.errors.get(kind, {}))} |")
     health = [s for s, _ in peak["health"]]
-    health_errors = Counter(str(st) for _, st in peak["health"] if st != 200)
+    health_errors = Counter(str(st or "timeout/network") for _, st in peak["health"] if st != 200)
     print(f"| /healthz sampler (every 0.5 s) | {len(health)} | {fmt_ms(pctl(health, .5))} | "
           f"{fmt_ms(pctl(health, .95))} | {fmt_ms(pctl(health, .99))} | "
           f"{fmt_ms(max(health) if health else float('nan'))} | {fmt_errors(health_errors)} |")
@@ -790,8 +793,8 @@ def report(args, setup, peak, rec, workers, verdict_rows, ledger, checks, log_pr
           f"session end) |")
     print(f"| keep-alive reconnects | {rec.reconnects} |")
     print(f"| bench client CPU during the peak | {peak['client_cpu']:.1f} s |")
-    if setup.get("pg"):
-        print(f"| PostgreSQL deadlocks / rollbacks during the run | {setup['pg']} |")
+    if setup.get("deadlocks") is not None:
+        print(f"| PostgreSQL deadlocks during the peak | {setup['deadlocks']} |")
     print()
     if rec.samples:
         print("First non-applied answers:")
@@ -858,6 +861,7 @@ def main():
     parser.add_argument("--presign-threads", type=int, default=8)
     parser.add_argument("--password-hash", default="scrypt",
                         help="PASSWORD_HASH_METHOD of the demo users (deployed default: scrypt)")
+    parser.add_argument("--password", default=None, help="the demo password (DEMO_PASSWORD)")
     parser.add_argument("--timeout", type=float, default=60, help="per request, seconds")
     parser.add_argument("--retries", type=int, default=2, help="push resends, as the phone does")
     parser.add_argument("--max-session-seconds", type=float, default=300,
@@ -867,7 +871,10 @@ def main():
     if args.workers < 1 or args.arrival_seconds <= 0:
         parser.error("--workers must be ≥ 1 and --arrival-seconds > 0")
 
+    from app.demo.data import DEMO_PASSWORD
     from tests.conftest import create_pg_database, drop_pg_database, postgres_available
+
+    args.password = args.password or DEMO_PASSWORD
 
     ok, why = postgres_available()
     if not ok:
@@ -935,8 +942,7 @@ def main():
         if args.keep_log:
             shutil.copy(workdir / "gunicorn.log", args.keep_log)
         setup = {"photo_bytes": len(photo),
-                 "pg": f"{pg_after[0] - pg_before[0]} / {pg_after[1] - pg_before[1]}"
-                 if pg_before and pg_after else None}
+                 "deadlocks": pg_after - pg_before if None not in (pg_before, pg_after) else None}
         totals.append(("total wall time", time.perf_counter() - started))
         report(args, setup, peak, rec, workers, verdict_rows, ledger, checks, log_problems, totals)
     except KeyboardInterrupt:
@@ -966,13 +972,13 @@ def main():
 
 
 def pg_counters(url, name):
-    """(deadlocks, rolled-back transactions) of the bench database so far, or None."""
+    """Deadlocks in the bench database so far, or None."""
     try:
         import psycopg
 
         with psycopg.connect(url) as conn:
-            return conn.execute("SELECT deadlocks, xact_rollback FROM pg_stat_database "
-                                "WHERE datname = %s", (name,)).fetchone()
+            return conn.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s",
+                                (name,)).fetchone()[0]
     except Exception:  # noqa: BLE001 - a figure for the report only
         return None
 

@@ -207,6 +207,7 @@ class World:
         self.app, self.client, self.token, self.user_id = app, client, token, user_id
         self.counter = 0
         self.photo_id = None
+        self.prelude_pushes = 0
         self.photo = small_jpeg()
         self.applied_ids = {}  # mutation id -> (kind, record_id)
         self.created = {}  # table -> record ids answered applied by a creating kind
@@ -443,7 +444,8 @@ class World:
 
     def push_mutations(self, mutations, expect_applied=False):
         """Push and check; with ``expect_applied`` every one must be applied (valid preludes)."""
-        outcome = self.push(encode({"mutations": mutations}))
+        self.prelude_pushes += 1
+        outcome = self.push(encode({"mutations": mutations}), intended=mutations)
         if expect_applied and outcome.get("results") is not None:
             for m, r in zip(mutations, outcome["results"], strict=False):
                 if r.get("status") != "applied":
@@ -454,13 +456,14 @@ class World:
         detail = "\n".join(f"  {k}: {_short(v)}" for k, v in context.items())
         self.problems.append(f"{text}\n{detail}" if detail else text)
 
-    def push(self, body, neighbours=()):
+    def push(self, body, neighbours=(), intended=None):
         """POST a push body and check everything the oracle knows. Returns a dict with the HTTP
-        status, the results (or None) and the mutations as the server read them."""
+        status, the results (or None) and the mutations as the server read them (or, when it
+        cannot read the body, as they were ``intended``: none of them may be stored then)."""
         sent = server_view(body)
         mutations = sent.get("mutations") if isinstance(sent, dict) else None
         if not isinstance(mutations, list):
-            mutations = []
+            mutations = list(intended or []) if sent is None else []
         # Before: what the ledger and the tables hold for every id the batch names.
         with self.db():
             ledger_before = {i: _ledger(m) for i, m in enumerate(mutations)}
@@ -505,6 +508,10 @@ class World:
             for i, (m, r) in enumerate(zip(mutations, answers, strict=True)):
                 self._check_one(i, m, r, ledger_before[i], prints_before[i], touched, stored_ids,
                                 logged)
+        if sent is None:
+            if status != 400:
+                self.problem(f"a body json.loads cannot read was answered {status}", body=body)
+            neighbours = ()  # a body that is not JSON is refused whole: 400, nothing stored
         for i in neighbours:
             r = answers[i]
             if not (isinstance(r, dict) and r.get("status") == "applied"):
@@ -690,7 +697,7 @@ def push_case(draw, world, fuzzed=(1, 3), neighbour=True, valid=0, replays=0.1):
     if preludes:
         world.push_mutations(preludes, expect_applied=True)
     mutations = [m for _, m in items]
-    return {"body": encode({"mutations": mutations}), "notes": notes,
+    return {"body": encode({"mutations": mutations}), "notes": notes, "mutations": mutations,
             "neighbours": [i for i, (role, _) in enumerate(items) if role == "neighbour"]}
 
 

@@ -49,7 +49,7 @@ def assert_no_problems(world):
 def test_fuzzed_mutations_next_to_a_valid_one(world, data):
     case = push_case(data.draw, world)
     note(f"what was broken: {case['notes']}")
-    world.push(case["body"], neighbours=case["neighbours"])
+    world.push(case["body"], neighbours=case["neighbours"], intended=case["mutations"])
     world.check_counts()
     assert_no_problems(world)
 

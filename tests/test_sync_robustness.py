@@ -397,3 +397,11 @@ def test_patrol_changes_write_no_change_log_rows(phone):
     phone.push(start, *middle, stop)
     db.session.remove()
     assert ChangeLog.query.count() == before  # no phone pulls patrols
+
+
+def test_the_mutation_docs_are_written_from_the_schemas(app):
+    from app.sync import schema
+    from app.sync.cli import DOC
+
+    assert DOC.read_text(encoding="utf-8") == schema.markdown(), "run `flask sync docs`"
+    assert set(schema.KIND_SCHEMAS) == set(sync_services._handlers)

@@ -16,7 +16,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, WithJsonSchema
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INT32 = 2**31 - 1
@@ -38,7 +38,7 @@ def _uuid(value: str) -> str:
 
 # Scalars are strict (a phone that sends "12" for 12, or true for 1, has a bug worth seeing);
 # containers are not, so a JSON array fills a tuple.
-Uuid = Annotated[str, Strict(), AfterValidator(_uuid)]
+Uuid = Annotated[str, Strict(), AfterValidator(_uuid), WithJsonSchema({"type": "string", "format": "uuid"})]
 Bool = Annotated[bool, Strict()]
 
 
@@ -327,3 +327,77 @@ def photo_refs(mutation) -> list[str]:
         if is_uuid(answer):
             refs.append(answer)
     return list(dict.fromkeys(r for r in refs if is_uuid(r)))
+
+
+# --- the docs, from the same models ------------------------------------------------------------
+
+def _type_text(prop: dict, defs: dict) -> str:
+    if "$ref" in prop:
+        return _type_text(defs[prop["$ref"].rsplit("/", 1)[-1]], defs)
+    if "anyOf" in prop:
+        return " or ".join(dict.fromkeys(_type_text(p, defs) for p in prop["anyOf"]))
+    if "enum" in prop or "const" in prop:
+        return " \\| ".join(f'`"{v}"`' for v in prop.get("enum", [prop.get("const")]))
+    kind = prop.get("type", "any")
+    limits = []
+    if "maxLength" in prop:
+        limits.append(f"≤ {prop['maxLength']} chars")
+    if "minimum" in prop or "maximum" in prop:
+        limits.append(f"{prop.get('minimum', '…')}–{prop.get('maximum', '…')}")
+    if kind == "array":
+        if "prefixItems" in prop:
+            inner = ", ".join(_type_text(p, defs) for p in prop["prefixItems"])
+            kind = f"[{inner}]"
+        else:
+            kind = f"list of {_type_text(prop.get('items', {}), defs)}"
+        if "maxItems" in prop and "prefixItems" not in prop:
+            limits.append(f"≤ {prop['maxItems']} items")
+    elif kind == "object":
+        values = prop.get("additionalProperties")
+        kind = f"object of {_type_text(values, defs)}" if isinstance(values, dict) else "object"
+        if "maxProperties" in prop:
+            limits.append(f"≤ {prop['maxProperties']} keys")
+    elif kind == "string" and prop.get("format") == "uuid":
+        kind = "UUID"
+    if kind == "null":
+        return "null"
+    return kind + (f" ({', '.join(limits)})" if limits else "")
+
+
+def _table(model: type[Schema]) -> list[str]:
+    spec = model.model_json_schema()
+    defs = spec.get("$defs", {})
+    required = set(spec.get("required", []))
+    rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
+    for name, prop in spec["properties"].items():
+        field = model.model_fields[name]
+        rows.append(f"| `{name}` | {_type_text(prop, defs)} | {'yes' if name in required else 'no'} "
+                    f"| {(field.description or '').replace('|', chr(92) + '|')} |")
+    return rows
+
+
+def markdown() -> str:
+    """``docs/sync-mutations.md``: the envelope and each kind's ``data``, from the models."""
+    lines = [
+        "# Mutation schemas",
+        "",
+        "Written by `flask sync docs` from `app/sync/schema.py`, the models the server checks every",
+        "pushed mutation against before any handler runs; a test fails when this file is stale.",
+        "",
+        "Every mutation, whatever its kind, is also refused (`rejected`) when anywhere in it:",
+        f"- it is nested deeper than {MAX_DEPTH} levels or holds more than {MAX_NODES:,} values;",
+        "- a text holds a NUL byte or a lone UTF-16 surrogate (an emoji cut in half);",
+        "- a number is NaN, ±Infinity or beyond ±2^53.",
+        "",
+        "Scalars are strict: `\"12\"` is not a number, `true` is not 1. A number field takes an",
+        "integer or a decimal. UUIDs are lower-case, matched whole (a trailing newline is refused).",
+        "Unknown keys are ignored. Errors come back per field: the envelope's as",
+        "`code: \"bad_envelope\"`, the data's as `code: \"invalid\"`, keyed by the top-level field name.",
+        "",
+        "## The envelope",
+        "",
+        *_table(Envelope),
+    ]
+    for kind, model in KIND_SCHEMAS.items():
+        lines += ["", f"## `{kind}`", "", (model.__doc__ or "").strip(), "", *_table(model)]
+    return "\n".join(lines) + "\n"
