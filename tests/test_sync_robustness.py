@@ -138,7 +138,7 @@ def test_a_handler_that_fails_rolls_back_only_its_mutation_and_is_answered_retry
     photo, _ = phone.put_photo()
     batch = [phone.report([photo]) for _ in range(3)]
     doomed = batch[1]["record_id"]
-    real = sync_services._handlers["event.report"]
+    real = sync_services._stagers["event.report"]
 
     def faulty(user, mutation):
         result = real(user, mutation)
@@ -146,12 +146,12 @@ def test_a_handler_that_fails_rolls_back_only_its_mutation_and_is_answered_retry
             db.session.execute(db.text("SELECT * FROM no_such_table"))
         return result
 
-    sync_services._handlers["event.report"] = faulty
+    sync_services._stagers["event.report"] = faulty
     try:
         with caplog.at_level(logging.ERROR, logger="app.sync.services"):
             statuses = _statuses(phone.push(*batch))
     finally:
-        sync_services._handlers["event.report"] = real
+        sync_services._stagers["event.report"] = real
     assert statuses == [("applied", None), ("retry", "server_error"), ("applied", None)]
     assert any(r.exc_info for r in caplog.records), "the failure is logged with its traceback"
     db.session.remove()
@@ -405,3 +405,16 @@ def test_the_mutation_docs_are_written_from_the_schemas(app):
 
     assert DOC.read_text(encoding="utf-8") == schema.markdown(), "run `flask sync docs`"
     assert set(schema.KIND_SCHEMAS) == set(sync_services._handlers)
+
+
+def test_a_taken_record_id_in_a_run_of_reports_is_a_conflict_and_the_rest_are_stored(phone):
+    photo, _ = phone.put_photo()
+    first = phone.report([photo])
+    assert _statuses(phone.push(first)) == [("applied", None)]
+    batch = [phone.report([photo]) for _ in range(4)]
+    batch[2] = {**batch[2], "record_id": first["record_id"]}  # a new mutation, an old record id
+    statuses = _statuses(phone.push(*batch))
+    assert statuses == [("applied", None)] * 2 + [("conflict", "record_exists"), ("applied", None)]
+    db.session.remove()
+    assert Event.query.count() == 4
+    assert Mutation.query.count() == 4

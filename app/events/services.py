@@ -1,13 +1,15 @@
 """Quick reports (随手拍): validation through the shared form, grid assignment, storage."""
 from datetime import UTC, datetime
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..media.models import Media
 from ..org.services import locate_grid
-from ..sync.services import Forbidden, Rejected, handler, log_change
+from ..sync.models import ChangeLog
+from ..sync.services import Forbidden, Rejected, Staged, handler, log_change, stager
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
 
@@ -45,8 +47,9 @@ def _parse_client_time(value):
     return parsed
 
 
-def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
-    """Validate and store one quick report. Raises Rejected with field errors, or Forbidden."""
+def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
+    """Validate one quick report and say what it will store: (event values, photo ids, grid).
+    Raises Rejected with field errors, or Forbidden. Writes nothing."""
     if not user.has_role(*REPORTER_ROLES):
         raise Forbidden(_l("只有网格员和兼职网格员可以随手拍"))
     # A record id already taken is caught by the primary key (the sync engine answers conflict).
@@ -54,9 +57,8 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     problem = form.photo_count_error(len(photo_ids))
     if problem:
         errors.setdefault("photos", []).append(str(problem))
-    found = {m.id: m for m in Media.query.filter(Media.id.in_(photo_ids))} if photo_ids else {}
-    missing = [p for p in photo_ids if p not in found or found[p].owner_id != user.id]
-    if missing:
+    owners = media_owners(photo_ids)
+    if any(owners.get(p) != user.id for p in photo_ids):
         raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
     grid = None
     if "lon" not in errors and "lat" not in errors:
@@ -67,29 +69,53 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
         raise Rejected(errors)
     now = datetime.now(UTC).replace(tzinfo=None)
     client_time = _parse_client_time(reported_at)
-    event = Event(
+    values = dict(
         id=event_id, category_id=form.category_id.data, description=form.description.data.strip(),
         lon=form.lon.data, lat=form.lat.data, accuracy_m=form.accuracy.data,
-        location_manual=bool(form.location_manual.data), grid=grid, grid_id=grid.id, version=1,
+        location_manual=bool(form.location_manual.data), grid_id=grid.id, version=1,
         urgency=form.urgency.data or "normal",
         source="part_time" if user.primary_role == "part_time" else "grid_worker",
         reporter_id=user.id, state="reported",
         reported_at=min(client_time, now) if client_time else now,
     )
+    return values, list(photo_ids), grid
+
+
+def media_owners(photo_ids) -> dict:
+    """{photo id: owner id} for those stored; read once per request for a batch's photos."""
+    known = g.setdefault("_media_owners", {}) if has_request_context() else {}
+    missing = [p for p in photo_ids if p not in known]
+    if missing:
+        known.update(db.session.execute(
+            db.select(Media.id, Media.owner_id).where(Media.id.in_(missing))).all())
+    return {p: known[p] for p in photo_ids if p in known}
+
+
+def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
+    """Validate and store one quick report (the online page). Raises Rejected or Forbidden."""
+    values, photo_ids, grid = check_quick_report(user, event_id, form, photo_ids, reported_at)
+    event = Event(**values)
+    event.grid = grid
     event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]
     db.session.add(event)
     log_change("event", event.id, grid_id=event.grid_id, owner_id=user.id)
     return event
 
 
-@handler("event.report")
-def apply_report(user, mutation):
-    data = mutation.get("data") or {}
+@stager("event.report")
+def stage_report(user, mutation):
+    """A synced quick report: the rows it adds, written with the rest of its run."""
+    data = mutation["data"]
     form = form_from_payload(data)
-    photo_ids = form.photos.data or []
-    event = create_quick_report(user, mutation["record_id"], form, photo_ids,
-                                reported_at=mutation.get("created_at"))
-    return {"record_id": event.id, "version": event.version, "grid": event.grid.name}
+    values, photo_ids, grid = check_quick_report(user, mutation["record_id"], form,
+                                                 form.photos.data or [],
+                                                 reported_at=mutation.get("created_at"))
+    rows = [(Event, values)]
+    rows += [(EventPhoto, {"event_id": values["id"], "media_id": p, "position": i})
+             for i, p in enumerate(photo_ids)]
+    rows.append((ChangeLog, {"object_type": "event", "object_id": values["id"],
+                             "grid_id": values["grid_id"], "owner_id": user.id, "op": "upsert"}))
+    return Staged(rows, {"record_id": values["id"], "version": 1, "grid": grid.name})
 
 
 @handler("event.transition")
