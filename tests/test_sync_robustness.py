@@ -418,3 +418,20 @@ def test_a_taken_record_id_in_a_run_of_reports_is_a_conflict_and_the_rest_are_st
     db.session.remove()
     assert Event.query.count() == 4
     assert Mutation.query.count() == 4
+
+
+def test_healthz_with_a_session_cookie_asks_the_database_nothing(phone):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*args, **kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = phone.client.get("/healthz")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert statements == []

@@ -57,8 +57,15 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+# Answered without loading the user: a load balancer's probe carries no session, and a phone's
+# probe must not cost a database read at the morning peak.
+SESSIONLESS_ENDPOINTS = {"pwa.healthz", "static"}
+
+
 def enforce_session_lifetime():
     """Sign out a session idle longer than SESSION_LIFETIME; remember that it expired."""
+    if request.endpoint in SESSIONLESS_ENDPOINTS:
+        return
     if not current_user.is_authenticated:
         return
     now = datetime.now(UTC).timestamp()
