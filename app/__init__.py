@@ -118,7 +118,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     def _fresh_request_caches():
         # An app context may outlive one request (tests, CLI): start each request clean.
         for key in ("_scopes", "_login_user", "session_expired", "csrf_token", "_grid_version",
-                    "_grids_held", "_catalogue", "_media_owners"):
+                    "_grids_held", "_catalogue", "_media_owners", "_patrols_held"):
             g.pop(key, None)
         babel_refresh()
 

@@ -435,3 +435,21 @@ def test_healthz_with_a_session_cookie_asks_the_database_nothing(phone):
         event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
     assert statements == []
+
+
+def test_a_day_of_work_is_written_in_runs_without_falling_back(phone, caplog):
+    """Reports, a patrol's chunks and check-ins are staged: checked, then written together.
+    A fall-back to one savepoint each is for surprises only, so a normal day shows none."""
+    from app.org.models import Grid
+
+    point = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
+    photo, _ = phone.put_photo()
+    patrol_id, start, middle, stop = _patrol_mutations(phone, (point.x, point.y), random.Random(1))
+    with caplog.at_level(logging.WARNING, logger="app.sync.services"):
+        statuses = _statuses(phone.push(phone.report([photo]), start, *middle, stop,
+                                        phone.report([photo])))
+    assert {s for s, _ in statuses} == {"applied"}
+    assert not [r for r in caplog.records if "fell back" in r.getMessage()]
+    db.session.remove()
+    patrol = db.session.get(Patrol, patrol_id)
+    assert patrol.point_count == 60 and patrol.status == "closed"

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..media.models import Media
 from ..org.services import locate_grid
 from ..sync.models import ChangeLog
-from ..sync.services import Forbidden, Rejected, Staged, handler, log_change, stager
+from ..sync.services import Forbidden, Rejected, Staged, apply_staged, handler, log_change, stager
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
 
@@ -116,6 +116,11 @@ def stage_report(user, mutation):
     rows.append((ChangeLog, {"object_type": "event", "object_id": values["id"],
                              "grid_id": values["grid_id"], "owner_id": user.id, "op": "upsert"}))
     return Staged(rows, {"record_id": values["id"], "version": 1, "grid": grid.name})
+
+
+@handler("event.report")
+def apply_report(user, mutation):
+    return apply_staged("event.report", user, mutation)
 
 
 @handler("event.transition")

@@ -3,17 +3,19 @@ stop (or close an abandoned patrol), the summary and the flags supervisors look 
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, update
 from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..events.models import Event
-from ..events.services import _parse_client_time
+from ..events.services import _parse_client_time, media_owners
 from ..extensions import db
-from ..media.models import Media
 from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
 from ..scope.services import VIEW, can_view, rule, scope_for
-from ..sync.services import Conflict, Forbidden, Rejected, handler
+from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
 from . import codec
 from .geo import coverage_pct, haversine_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
@@ -50,8 +52,19 @@ def _when(value, field):
     return parsed
 
 
+def _patrol_for_request(patrol_id):
+    """The patrol, held for the rest of the request: a batch names it a dozen times, and the
+    session keeps rows only weakly."""
+    if not has_request_context():
+        return db.session.get(Patrol, patrol_id)
+    held = g.setdefault("_patrols_held", {})
+    if held.get(patrol_id) is None:
+        held[patrol_id] = db.session.get(Patrol, patrol_id)
+    return held[patrol_id]
+
+
 def _own_open_patrol(user, patrol_id):
-    patrol = db.session.get(Patrol, patrol_id)
+    patrol = _patrol_for_request(patrol_id)
     if patrol is None or patrol.worker_id != user.id:
         raise Rejected({"record_id": [str(_l("没有这次巡查"))]}, code="not_found")
     return patrol
@@ -81,14 +94,21 @@ def _valid_fix(fix):
         and -180 <= lon <= 180 and -90 <= lat <= 90 and (acc is None or isinstance(acc, (int, float)))
 
 
-def _add_gaps(patrol, gaps):
+def _gaps(patrol, gaps):
+    """(start, end, reason) of the gaps not yet recorded for this patrol."""
+    found = []
     for gap in gaps or []:
         if not isinstance(gap, (list, tuple)) or len(gap) != 3 or gap[2] not in ("hidden", "gps_lost"):
             raise Rejected({"gaps": [str(_l("间断格式不正确"))]})
         start, end = _when(gap[0], "gaps"), _when(gap[1], "gaps")
         if end > start and not PatrolGap.query.filter_by(patrol_id=patrol.id, started_at=start).first():
-            db.session.add(PatrolGap(patrol_id=patrol.id, started_at=start, ended_at=end,
-                                     reason=gap[2]))
+            found.append((start, end, gap[2]))
+    return found
+
+
+def _add_gaps(patrol, gaps):
+    for start, end, reason in _gaps(patrol, gaps):
+        db.session.add(PatrolGap(patrol_id=patrol.id, started_at=start, ended_at=end, reason=reason))
 
 
 def add_chunk(user, patrol_id, seq, fixes, gaps):
@@ -181,11 +201,10 @@ def stop_patrol(user, patrol_id, ended_at):
     return patrol
 
 
-def check_in(user, checkin_id, data, at):
+def check_checkin(user, checkin_id, data, at):
+    """Validate a check-in and return the values of its row. Writes nothing."""
     if not scope_for(user).roles & PATROLLER_ROLES:
         raise Forbidden(_l("你的角色不巡查网格"))
-    if db.session.get(CheckIn, checkin_id) is not None:
-        raise Conflict()
     try:
         lon, lat = float(data.get("lon")), float(data.get("lat"))
     except (TypeError, ValueError):
@@ -197,7 +216,7 @@ def check_in(user, checkin_id, data, at):
     if data.get("patrol_id"):
         patrol = _own_open_patrol(user, str(data["patrol_id"]))
     photo = data.get("photo_id")
-    if photo and not Media.query.filter_by(id=str(photo), owner_id=user.id).first():
+    if photo and media_owners([str(photo)]).get(str(photo)) != user.id:
         raise Rejected({"photo_id": [str(_l("照片尚未上传"))]}, code="media_missing")
     link_kind, link_id = data.get("link_kind"), data.get("link_id")
     if link_kind:
@@ -207,11 +226,19 @@ def check_in(user, checkin_id, data, at):
             raise Rejected({"link_id": [str(_l("关联的记录不存在或不在你的范围内"))]})
     note = (data.get("note") or "").strip()[:1000] or None
     accuracy = data.get("accuracy")
-    checkin = CheckIn(id=checkin_id, user_id=user.id, patrol_id=patrol.id if patrol else None,
-                      grid=grid, lon=lon, lat=lat,
-                      accuracy_m=float(accuracy) if isinstance(accuracy, (int, float)) else None,
-                      at=at, note=note, photo_id=photo or None, link_kind=link_kind or None,
-                      link_id=str(link_id) if link_kind else None)
+    values = dict(id=checkin_id, user_id=user.id, patrol_id=patrol.id if patrol else None,
+                  grid_id=grid.id, lon=lon, lat=lat,
+                  accuracy_m=float(accuracy) if isinstance(accuracy, (int, float)) else None,
+                  at=at, note=note, photo_id=photo or None, link_kind=link_kind or None,
+                  link_id=str(link_id) if link_kind else None)
+    return values, grid
+
+
+def check_in(user, checkin_id, data, at):
+    """A check-in from a page (a record id already taken is caught by the primary key)."""
+    values, grid = check_checkin(user, checkin_id, data, at)
+    checkin = CheckIn(**values)
+    checkin.grid = grid
     db.session.add(checkin)
     return checkin
 
@@ -228,7 +255,7 @@ def apply_start(user, m):
 def apply_chunk(user, m):
     data = m.get("data") or {}
     patrol = add_chunk(user, m["record_id"], data.get("seq"), data.get("points"), data.get("gaps"))
-    return {"record_id": patrol.id, "version": 1, "points": patrol.point_count}
+    return {"record_id": patrol.id, "version": 1}
 
 
 @handler("patrol.stop")
@@ -240,11 +267,52 @@ def apply_stop(user, m):
             "coverage_pct": patrol.coverage_pct}
 
 
+@stager("patrol.checkin")
+def stage_checkin(user, m):
+    values, grid = check_checkin(user, m["record_id"], m["data"],
+                                 _parse_client_time(m.get("created_at")) or now())
+    return Staged([(CheckIn, values)], {"record_id": values["id"], "version": 1, "grid": grid.name})
+
+
 @handler("patrol.checkin")
 def apply_checkin(user, m):
-    checkin = check_in(user, m["record_id"], m.get("data") or {},
-                       _parse_client_time(m.get("created_at")) or now())
-    return {"record_id": checkin.id, "version": 1, "grid": checkin.grid.name}
+    return apply_staged("patrol.checkin", user, m)
+
+
+@stager("patrol.chunk")
+def stage_chunk(user, m):
+    """A piece of an open patrol's trace: its row, and the patrol's running totals after.
+    A piece for a closed patrol goes to the handler, which merges it into the trace."""
+    data = m["data"]
+    patrol = _own_open_patrol(user, m["record_id"])
+    if patrol.status == "closed":
+        return None
+    fixes = data.get("points") or []
+    if not all(_valid_fix(f) for f in fixes):
+        raise Rejected({"points": [str(_l("轨迹点格式不正确"))]})
+    rows = [(PatrolChunk, {"patrol_id": patrol.id, "seq": data["seq"], "data": codec.encode(fixes),
+                           "point_count": len(fixes)})]
+    for start, end, reason in _gaps(patrol, data.get("gaps")):
+        rows.append((PatrolGap, {"patrol_id": patrol.id, "started_at": start, "ended_at": end,
+                                 "reason": reason}))
+    ordered = sorted(fixes)
+    distance = sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered))
+    duration = 0
+    if ordered:
+        last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
+        duration = int((last - patrol.started_at).total_seconds())
+
+    def add_to_totals():
+        db.session.execute(update(Patrol).where(Patrol.id == patrol.id).values(
+            point_count=Patrol.point_count + len(fixes),
+            distance_m=Patrol.distance_m + round(distance, 1),
+            duration_s=case((Patrol.duration_s < duration, duration), else_=Patrol.duration_s)))
+        # The held row learns the same totals without being marked changed (no second write).
+        set_committed_value(patrol, "point_count", patrol.point_count + len(fixes))
+        set_committed_value(patrol, "distance_m", round(patrol.distance_m + distance, 1))
+        set_committed_value(patrol, "duration_s", max(patrol.duration_s, duration))
+
+    return Staged(rows, {"record_id": patrol.id, "version": 1}, then=add_to_totals)
 
 
 def day_rows(user, day, worker_id=None, grid_id=None):

@@ -213,31 +213,41 @@ def apply_batch(user, mutations) -> list:
 # --- staged kinds: a run of them is written with one INSERT per table -------------------------
 
 class Staged:
-    """What a mutation will write (``(model, values)`` in insert order) and its answer."""
+    """What a mutation will write (``(model, values)`` in insert order), its answer, and what
+    to run once the rows are in (``then``: e.g. a running total on the parent row)."""
 
-    def __init__(self, rows, result):
-        self.rows, self.result = rows, result
+    def __init__(self, rows, result, then=None):
+        self.rows, self.result, self.then = rows, result, then
+
+    def apply_alone(self):
+        """Write this mutation's rows through the ORM (a mutation applied on its own)."""
+        for model, values in self.rows:
+            db.session.add(model(**values))
+        db.session.flush()
+        if self.then:
+            self.then()
+        return self.result
 
 
 _stagers = {}
 
 
 def stager(kind):
-    """Register ``fn(user, mutation) -> Staged`` for a kind that only inserts new rows. The
-    function checks everything (raising Rejected or Forbidden) and writes nothing; the engine
-    writes a run of such mutations in one savepoint, one multi-row INSERT per table. The same
-    function serves as the kind's handler for a mutation applied on its own."""
+    """Register ``fn(user, mutation) -> Staged | None`` for a kind that mostly inserts new rows.
+    The function checks everything (raising Rejected or Forbidden) and writes nothing; the
+    engine writes a run of such mutations in one savepoint, one multi-row INSERT per table.
+    ``None`` sends the mutation to the kind's handler (registered as usual), which is also what
+    applies it when a run has to be sorted out one by one."""
     def register(fn):
         _stagers[kind] = fn
-
-        @handler(kind)
-        def apply_alone(user, m):
-            staged = _stagers[kind](user, m)
-            for model, values in staged.rows:
-                db.session.add(model(**values))
-            return staged.result
         return fn
     return register
+
+
+def apply_staged(kind, user, m):
+    """A staged kind's handler, for a mutation applied on its own: the kind's stager (looked
+    up when called), then its rows through the ORM."""
+    return _stagers[kind](user, m).apply_alone()
 
 
 def _write_staged(user, run, results):
@@ -246,13 +256,16 @@ def _write_staged(user, run, results):
     applied in a savepoint of its own, where it is answered on its own."""
     if not run:
         return
-    answers = {}
+    answers, alone = {}, []
     try:
         with db.session.begin_nested():
-            tables = {}
+            tables, then = {}, []
             for i, m, digest in run:
                 try:
                     staged = _stagers[m["kind"]](user, m)
+                    if staged is None:
+                        alone.append((i, m, digest))
+                        continue
                 except Rejected as exc:
                     answers[i] = {"id": m["id"], "status": "rejected", "code": exc.code,
                                   "errors": exc.errors}
@@ -267,15 +280,19 @@ def _write_staged(user, run, results):
                     id=m["id"], user_id=user.id, kind=m["kind"], record_id=m["record_id"],
                     payload_sha256=digest, response={"status": "applied", **staged.result}))
                 answers[i] = {"id": m["id"], "status": "applied", **staged.result}
+                if staged.then:
+                    then.append(staged.then)
             # Parents come first: each stager lists a record before the rows that point to it.
             for model, rows in tables.items():
                 db.session.execute(insert(model), rows)
+            for fn in then:
+                fn()
         for i, answer in answers.items():
             results[i] = answer
-        return
     except Exception:  # noqa: BLE001 - sorted out one by one below
-        log.info("sync: a staged run of %d fell back to one savepoint each", len(run))
-    for i, m, digest in run:
+        log.warning("sync: a staged run of %d fell back to one savepoint each", len(run), exc_info=True)
+        alone = run
+    for i, m, digest in alone:
         results[i] = _apply_in_savepoint(user, m, digest)
 
 
