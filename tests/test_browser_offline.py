@@ -187,3 +187,74 @@ def test_e_invalid_report_needs_fixing_then_syncs(browser, live_server, tmp_path
         with sqlite3.connect(live_server.db_path) as conn:
             conn.execute("UPDATE event_category SET active = 1 WHERE code = 'SR02'")
     context.close()
+
+
+AGE_OUTBOX = """(days) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('gridwalk');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction('outbox', 'readwrite');
+    const store = tx.objectStore('outbox');
+    const req = store.getAll();
+    req.onsuccess = () => {
+      const old = new Date(Date.now() - days * 86400000).toISOString();
+      req.result.forEach((m) => store.put({ ...m, queued_at: old }));
+    };
+    tx.oncomplete = () => { db.close(); resolve(); };
+  };
+})"""
+
+
+def test_f_a_record_the_server_answers_retry_waits_alone_while_the_others_go(browser, live_server, tmp_path):
+    """The server fails on one record (answer 'retry'): the others in its batch are stored, a
+    record made later is sent while that one waits on its own backoff, and it goes in the end.
+    A record that has waited more than a day is pointed out in plain words."""
+    import json
+
+    context, page = online_worker(browser, live_server)
+    cut_network(context)
+    photo = photo_file(tmp_path)
+    for n in range(3):
+        make_report(page, live_server.url, f"test-f 第{n + 1}条", photo)
+    page.evaluate(AGE_OUTBOX, 2)
+    page.reload()
+    expect(page.locator("#stale-bar")).to_contain_text("有 3 条记录已等待超过一天")
+    restore_network(context)
+    doomed, sent = {}, []
+
+    def server_fails_on_one(route):
+        mutations = route.request.post_data_json["mutations"]
+        sent.append([m["data"]["description"] for m in mutations])
+        bad = [m for m in mutations if m["data"]["description"] == "test-f 第2条"]
+        if not bad or doomed.get("released"):
+            route.continue_()
+            return
+        doomed["tries"] = doomed.get("tries", 0) + 1
+        rest = [m for m in mutations if m not in bad]
+        results = []
+        if rest:
+            response = route.fetch(post_data=json.dumps({"mutations": rest}))
+            results = response.json()["results"]
+        results.append({"id": bad[0]["id"], "status": "retry", "code": "server_error",
+                        "message": "服务器暂时无法处理这条记录，稍后会自动重试"})
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"results": results, "server_time": "2026-11-29T00:00:00Z"}))
+
+    context.route("**/api/v1/sync/push", server_fails_on_one)
+    page.get_by_role("button", name="立即同步").click()
+    wait_for_outbox(page, lambda states: states == ["pending"])
+    assert {e[1] for e in server_events(live_server, "test-f%")} == {"test-f 第1条", "test-f 第3条"}
+    # A record made now goes out at once, while the failed one waits for its own backoff.
+    make_report(page, live_server.url, "test-f 第4条", photo)
+    wait_for_outbox(page, lambda states: states == ["pending"],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    assert "test-f 第4条" in {e[1] for e in server_events(live_server, "test-f%")}
+    assert ["test-f 第4条"] in sent, sent  # sent without the waiting one
+    # The server is fixed: the waiting record goes once its backoff has passed.
+    doomed["released"] = True
+    wait_for_outbox(page, lambda states: states == [], timeout=40,
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    assert len(server_events(live_server, "test-f%")) == 4
+    expect(page.locator("#stale-bar")).to_be_hidden()
+    context.close()
