@@ -5,9 +5,7 @@ from itertools import pairwise
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, update
 from sqlalchemy.orm import defer, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..events.models import Event
 from ..events.services import _parse_client_time, media_owners
@@ -302,17 +300,9 @@ def stage_chunk(user, m):
         last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
         duration = int((last - patrol.started_at).total_seconds())
 
-    def add_to_totals():
-        db.session.execute(update(Patrol).where(Patrol.id == patrol.id).values(
-            point_count=Patrol.point_count + len(fixes),
-            distance_m=Patrol.distance_m + round(distance, 1),
-            duration_s=case((Patrol.duration_s < duration, duration), else_=Patrol.duration_s)))
-        # The held row learns the same totals without being marked changed (no second write).
-        set_committed_value(patrol, "point_count", patrol.point_count + len(fixes))
-        set_committed_value(patrol, "distance_m", round(patrol.distance_m + distance, 1))
-        set_committed_value(patrol, "duration_s", max(patrol.duration_s, duration))
-
-    return Staged(rows, {"record_id": patrol.id, "version": 1}, then=add_to_totals)
+    totals = (patrol, {"point_count": len(fixes), "distance_m": round(distance, 1)},
+              {"duration_s": duration})
+    return Staged(rows, {"record_id": patrol.id, "version": 1}, totals=totals)
 
 
 def day_rows(user, day, worker_id=None, grid_id=None):

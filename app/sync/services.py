@@ -20,8 +20,9 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, insert, or_, text
+from sqlalchemy import and_, case, false, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from . import schema
@@ -213,20 +214,44 @@ def apply_batch(user, mutations) -> list:
 # --- staged kinds: a run of them is written with one INSERT per table -------------------------
 
 class Staged:
-    """What a mutation will write (``(model, values)`` in insert order), its answer, and what
-    to run once the rows are in (``then``: e.g. a running total on the parent row)."""
+    """What a mutation will write: new rows (``(model, values)``, parents first), running totals
+    on a row it belongs to (``totals = (row, {column: amount to add}, {column: at least})``),
+    and its answer. A run's totals are added up per row and written in one UPDATE each."""
 
-    def __init__(self, rows, result, then=None):
-        self.rows, self.result, self.then = rows, result, then
+    def __init__(self, rows, result, totals=None):
+        self.rows, self.result, self.totals = rows, result, totals
 
     def apply_alone(self):
-        """Write this mutation's rows through the ORM (a mutation applied on its own)."""
+        """Write this mutation through the ORM (a mutation applied on its own)."""
         for model, values in self.rows:
             db.session.add(model(**values))
         db.session.flush()
-        if self.then:
-            self.then()
+        if self.totals:
+            _write_totals([self.totals])
         return self.result
+
+
+def _write_totals(totals):
+    """Add running totals to their rows: one UPDATE per row, whatever the number of pieces."""
+    merged = {}
+    for row, add, at_least in totals:
+        _row, adds, floors = merged.setdefault(id(row), (row, {}, {}))
+        for column, amount in add.items():
+            adds[column] = adds.get(column, 0) + amount
+        for column, value in at_least.items():
+            floors[column] = max(floors.get(column, value), value)
+    for row, adds, floors in merged.values():
+        model = type(row)
+        values = {c: getattr(model, c) + amount for c, amount in adds.items()}
+        values.update({c: case((getattr(model, c) < v, v), else_=getattr(model, c))
+                       for c, v in floors.items()})
+        db.session.execute(update(model).where(model.id == row.id).values(**values)
+                           .execution_options(synchronize_session=False))
+        # The row in memory learns the same totals without being marked changed.
+        for column, amount in adds.items():
+            set_committed_value(row, column, getattr(row, column) + amount)
+        for column, value in floors.items():
+            set_committed_value(row, column, max(getattr(row, column), value))
 
 
 _stagers = {}
@@ -259,7 +284,7 @@ def _write_staged(user, run, results):
     answers, alone = {}, []
     try:
         with db.session.begin_nested():
-            tables, then = {}, []
+            tables, totals = {}, []
             for i, m, digest in run:
                 try:
                     staged = _stagers[m["kind"]](user, m)
@@ -280,13 +305,12 @@ def _write_staged(user, run, results):
                     id=m["id"], user_id=user.id, kind=m["kind"], record_id=m["record_id"],
                     payload_sha256=digest, response={"status": "applied", **staged.result}))
                 answers[i] = {"id": m["id"], "status": "applied", **staged.result}
-                if staged.then:
-                    then.append(staged.then)
+                if staged.totals:
+                    totals.append(staged.totals)
             # Parents come first: each stager lists a record before the rows that point to it.
             for model, rows in tables.items():
                 db.session.execute(insert(model), rows)
-            for fn in then:
-                fn()
+            _write_totals(totals)
         for i, answer in answers.items():
             results[i] = answer
     except Exception:  # noqa: BLE001 - sorted out one by one below
