@@ -771,7 +771,8 @@ def report(args, setup, peak, rec, workers, verdict_rows, ledger, checks, log_pr
     durations = [s["ended"] - s["started"] for s in done]
     from_arrival = [s["ended"] - s["scheduled"] for s in done]
     lags = [s["started"] - s["scheduled"] for s in rec.sessions if s["started"] is not None]
-    outcomes = Counter(s["outcome"] for s in rec.sessions if s["outcome"] != "completed")
+    outcomes = Counter(s["outcome"].removeprefix("aborted: ") for s in rec.sessions
+                       if s["outcome"] != "completed")
     if peak["unfinished"]:
         outcomes["unfinished at the hard stop"] = peak["unfinished"]
     other = ", ".join(f"{(st or '?')}{'/' + code if code else ''}×{k}"
@@ -815,10 +816,13 @@ def report(args, setup, peak, rec, workers, verdict_rows, ledger, checks, log_pr
         print(f"| {label} | {generated} | {sent} | {acked} | {in_db} | {mark} |")
     ledger_ok = ledger["rows"] == ledger["distinct"] == ledger["acked"] and \
         ledger["total"] == ledger["rows"] and ledger["unacked_rows"] == 0
+    ledger_mark = ("✓" if ledger_ok and ledger["rows"] == ledger["mutations"] else
+                   "not all sent/acknowledged" if ledger_ok else
+                   "LOST" if ledger["rows"] < ledger["acked"] else "✗")
     print(f"| sync_mutation ledger rows | {ledger['mutations']} | {ledger['sent']} | "
           f"{ledger['acked']} | {ledger['rows']} ({ledger['distinct']} distinct, "
           f"{ledger['total']} in the table, {ledger['unacked_rows']} for unacknowledged ids) | "
-          f"{'✓' if ledger_ok and ledger['rows'] == ledger['mutations'] else '✗'} |")
+          f"{ledger_mark} |")
     for label, (got, want) in checks.items():
         print(f"| {label} | | | | {got} (expected {want}) | {'✓' if got == want else '✗'} |")
     checks_ok = all(got == want for got, want in checks.values())

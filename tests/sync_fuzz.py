@@ -22,6 +22,7 @@ import copy
 import io
 import json
 import logging
+import re
 import traceback
 import uuid
 from collections import Counter
@@ -154,11 +155,70 @@ JSON_VALUES = st.recursive(
     max_leaves=12)
 
 
+def pick(items):
+    """One of ``items``, a list that may grow between examples: the same draws (an index) whatever
+    its length, so that hypothesis sees generation that does not depend on outside state."""
+    return st.integers(0, 2**16).map(lambda i: items[i % len(items)])
+
+
 def bad_values(world):
     """Anything a phone with a bug (or an attacker) could put where a field goes."""
     return st.one_of(
         st.sampled_from(SPECIALS), st.sampled_from(RAWS), UUID_VARIANTS, LONG, WEIRD_TEXT,
-        JSON_VALUES, st.integers(), st.floats(), st.sampled_from(world.foreign_values()))
+        JSON_VALUES, st.integers(), st.floats(), pick(world.foreign_values()))
+
+
+def _iso(pair):
+    moment, zone = pair
+    return moment.isoformat() + zone
+
+
+# Times at the ends of what a datetime holds (with offsets that carry them past), a wrong clock's
+# years, dates that do not exist, and other text a parser meets.
+EDGE_TIMES = ["9999-12-31T23:59:59-14:00", "9999-12-31T23:00:00-01:00", "9999-12-31T23:59:59Z",
+              "0001-01-01T00:00:00+14:00", "0001-01-01T00:30:00+01:00", "0001-01-01T00:00:00Z",
+              "1900-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "2096-01-01T00:00:00Z",
+              "2026-02-30T00:00:00Z", "2026-11-27", "2026-11-27T08:00:00+24:00", "1795741200",
+              "2026-11-27T08:00:00.123456789Z", "2026-11-27T08:00:00Z\n", "12", "1e3"]
+TIMES = st.one_of(
+    st.sampled_from(EDGE_TIMES),
+    st.tuples(st.datetimes(), st.sampled_from(["Z", "+14:00", "-14:00", "+08:00", "", "+23:59"])).map(_iso))
+# Lengths just under, at and over the limits of the schemas, the forms and the columns.
+EDGE_LENGTHS = [18, 19, 20, 21, 35, 36, 37, 39, 40, 41, 59, 60, 61, 99, 100, 101, 119, 120, 121, 199,
+                200, 201, 299, 300, 301, 399, 400, 401, 999, 1000, 1001, 1999, 2000, 2001]
+EDGE_TEXT = st.builds(lambda ch, n: ch * n, st.sampled_from(["a", "张", "😀", "A1"]),
+                      st.sampled_from(EDGE_LENGTHS))
+EDGE_INTS = [0, -1, 1, 2, 7, 100, 200, 201, 1000, 1440, 1441, 10_000, 10_001, 100_000, 1_000_000,
+             1_000_001, 2**31 - 1, 2**31, -(2**31), 2**32, 2**53, 2**53 + 1, 2**63 - 1, 2**63]
+# Seconds since the epoch a phone with a wrong clock could send, and coordinates at the edges.
+EDGE_FLOATS = [0.0, -0.0, 0.5, -1.0, 1e-320, 89.999999, 90.0, 90.000001, 180.0, 180.000001, -180.0,
+               4e9, 1e10, 1e11, 253402300800.0, 9007199254740992.0, 1e15, 100000.0, 100000.5,
+               1e6, 1e6 + 1, 116.0, 30.0]
+
+
+def near_values(current, world):
+    """Values of the same kind as ``current``, at and beyond the edges that kind has: what a
+    phone that is almost right sends (a wrong clock, a long name, a float for an int)."""
+    if isinstance(current, bool):
+        return st.sampled_from([0, 1, "true", None, [True]])
+    if isinstance(current, int):
+        return st.one_of(st.sampled_from(EDGE_INTS), st.sampled_from(EDGE_FLOATS),
+                         st.integers(current - 2, current + 2), st.just(float(current)),
+                         pick(world.foreign_values()))
+    if isinstance(current, float):
+        return st.one_of(st.sampled_from(EDGE_FLOATS), st.sampled_from(EDGE_INTS),
+                         st.floats(current - 1, current + 1), st.just(round(current)))
+    if isinstance(current, str) and is_uuid(current):
+        return st.one_of(UUID_VARIANTS, st.uuids().map(str), pick(world.foreign_values()))
+    if isinstance(current, str) and current[:4].isdigit():
+        return TIMES
+    if isinstance(current, str):
+        return st.one_of(EDGE_TEXT, st.just(current + "\ud83d"), st.just(" " * 3),
+                         st.just(current.upper()), st.just(current + "\x00"))
+    if isinstance(current, list):
+        return st.one_of(st.just([]), st.just([None]), st.just(current * 101),
+                         st.just(current + current), st.just(current[:1] * 501))
+    return bad_values(world)
 
 
 KEY_POOL = sorted({name for schema in KIND_SCHEMAS.values() for name in schema.model_fields}
@@ -214,6 +274,9 @@ class World:
         self.refused = {}  # mutation id -> (kind, record_id) for answers rejected/forbidden/conflict
         self.history = []  # recent mutations sent (for replays)
         self.problems = []
+        self.statuses = Counter()  # (request, HTTP status) -> how many
+        self.signatures = Counter()  # kind of problem -> how many times
+        self.first_of = {}  # kind of problem -> its first occurrence in full
         self.errors = ErrorLog()
         logging.getLogger("app").addHandler(self.errors)
         with self.db():
@@ -274,10 +337,13 @@ class World:
     def _call(self, method, path, **kw):
         """(status, response or None, traceback or None). An exception out of the app (TESTING
         propagates them) counts as a 500."""
+        route = path.split("?")[0].rsplit("/", 1)[0] if path.startswith("/api/v1/media/") else path
         try:
             response = getattr(self.client, method)(path, **kw)
+            self.statuses[(f"{method.upper()} {route}", response.status_code)] += 1
             return response.status_code, response, None
         except Exception:  # noqa: BLE001 - the app raised: report it as the server's 500
+            self.statuses[(f"{method.upper()} {route}", 500)] += 1
             return 500, None, traceback.format_exc()
         finally:
             _drop_session()
@@ -412,9 +478,13 @@ class World:
             m["kind"] = draw(st.one_of(st.sampled_from(KINDS), bad_values(self)))
             return m, f"kind := {m['kind']!r}"
         nodes = list(_paths(m))
+        if not nodes:
+            op = "extra"
         if op == "replace":
-            path = draw(st.sampled_from(nodes))
-            value = draw(bad_values(self))
+            # Half the time a field of the data: those reach the handlers once the schema passes.
+            inner = [p for p in nodes if p[0] == "data" and len(p) > 1]
+            path = draw(st.sampled_from(inner if inner and draw(st.booleans()) else nodes))
+            value = draw(st.one_of(near_values(_get(m, path), self), bad_values(self)))
             _set(m, path, value)
             return m, f"{_show(path)} := {value!r}"[:200]
         if op == "delete":
@@ -454,7 +524,20 @@ class World:
 
     def problem(self, text, **context):
         detail = "\n".join(f"  {k}: {_short(v)}" for k, v in context.items())
-        self.problems.append(f"{text}\n{detail}" if detail else text)
+        full = f"{text}\n{detail}" if detail else text
+        self.problems.append(full)
+        # One line per kind of problem, for a long run's summary: the message without numbers,
+        # the kind of mutation, and the error the server raised.
+        mutation = context.get("mutation")
+        kind = mutation.get("kind") if isinstance(mutation, dict) else None
+        logged = "\n".join(str(context.get(k, "")) for k in ("traceback", "log"))
+        errors = [line.strip() for line in logged.splitlines()
+                  if re.match(r"^\s*[\w.]+(Error|Exception|error)\b", line)]
+        key = " | ".join(filter(None, [re.sub(r"#\d+|\d+", "N", text),
+                                       kind if isinstance(kind, str) else None,
+                                       errors[-1][:160] if errors else None]))
+        self.signatures[key] += 1
+        self.first_of.setdefault(key, full)
 
     def push(self, body, neighbours=(), intended=None):
         """POST a push body and check everything the oracle knows. Returns a dict with the HTTP
@@ -476,7 +559,7 @@ class World:
         outcome = {"status": status, "results": None, "mutations": mutations}
         where = {"body": body}
         if status >= 500:
-            self.problem(f"push answered {status}", body=body, traceback=tb or "",
+            self.problem(f"push answered {status}", body=body, traceback=_last_frames(tb),
                          answer=response.get_data(as_text=True) if response else "", log="\n".join(logged))
         answer = _json_of(response)
         if response is not None and answer is None:
@@ -521,7 +604,7 @@ class World:
                     if db.session.get(Event, mutations[i]["record_id"]) is None:
                         self.problem(f"the neighbour #{i} was answered applied but has no event",
                                      body=body)
-        for m in mutations:
+        for m in intended or ():  # as built (Raw pieces unexpanded): safe to copy and resend
             if isinstance(m, dict) and isinstance(m.get("kind"), str):
                 self.history.append(m)
         del self.history[:-200]
@@ -546,8 +629,9 @@ class World:
         if mid is not None and is_uuid(mid) and r.get("id") != mid:
             self.problem(f"#{i}: answered under id {r.get('id')!r}, not {mid!r} (order?)", **ctx)
         if status == "retry":
+            own = [text for text in logged if mid and mid in text.split("\n", 1)[0]]
             self.problem(f"#{i}: the handler failed (answered retry, server_error)", **ctx,
-                         log="\n".join(logged)[-4000:])
+                         log="\n".join(own or logged)[-4000:])
         ledger_after = _ledger(m)
         if status in STORED:
             if ledger_after is None or ledger_after[1] != rid:
@@ -572,7 +656,7 @@ class World:
             self.problem(f"#{i}: answered {status} but its record changed", **ctx,
                          before=print_before, after=_fingerprint(m))
         if mid is not None and status in REFUSED:
-            self.refused.setdefault(mid, (kind, rid))
+            self.refused.setdefault(mid, (kind if isinstance(kind, str) else None, rid))
 
     def check_counts(self, full=False):
         """Across the run: one row per applied record id, one ledger row per applied mutation;
@@ -622,7 +706,7 @@ class World:
         answer = _json_of(response)
         where = {"query": query}
         if status >= 500:
-            self.problem(f"pull answered {status}", **where, traceback=tb or "")
+            self.problem(f"pull answered {status}", **where, traceback=_last_frames(tb))
         elif status not in (200, 400):
             self.problem(f"pull answered {status}", **where, answer=answer)
         if response is not None and answer is None:
@@ -647,7 +731,7 @@ class World:
         answer = _json_of(response)
         where = {"id": media_id, "content_type": content_type, "body": body[:200]}
         if status >= 500:
-            self.problem(f"media PUT answered {status}", **where, traceback=tb or "",
+            self.problem(f"media PUT answered {status}", **where, traceback=_last_frames(tb),
                          log="\n".join(self.errors.take()))
         if response is not None and answer is None:
             self.problem(f"media PUT answered {status} with a body that is not JSON", **where,
@@ -688,10 +772,9 @@ def push_case(draw, world, fuzzed=(1, 3), neighbour=True, valid=0, replays=0.1):
     if neighbour:
         items.append(("neighbour", world.report(photo)))
     items = draw(st.permutations(items))
-    if replays and world.history and draw(st.floats(0, 1)) < replays:
-        original = draw(st.sampled_from(world.history[-50:] + [m for role, m in items
-                                                               if role == "neighbour"]))
-        again, how = world.replay(draw, original)
+    earlier = world.history[-50:] + [m for role, m in items if isinstance(m, dict)]
+    if replays and draw(st.floats(0, 1)) < replays and earlier:
+        again, how = world.replay(draw, draw(pick(earlier)))
         items.append(("replay", again))
         notes.append(how)
     if preludes:
@@ -716,7 +799,7 @@ def raw_push_body(draw, world):
         return encode({"mutations": [world.report(world.uid())] * draw(st.integers(101, 150))})
     if how == "not a list":
         return encode({"mutations": draw(st.one_of(JSON_VALUES, bad_values(world)).filter(
-            lambda v: not isinstance(v, list)))})
+            lambda v: not isinstance(v, list) and not (isinstance(v, Raw) and v.text.startswith("["))))})
     if how == "deep":
         n = draw(st.sampled_from(DEEP))
         return '{"mutations": ' + "[" * n + "]" * n + "}"
@@ -762,6 +845,47 @@ def _images():
 
 
 IMAGES = _images()
+
+
+def _exif_jpeg():
+    """A phone photo's kind of JPEG: orientation, maker and a sub-IFD in its EXIF."""
+    out = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8769] = {0x9003: "2026:11:27 08:00:00"}
+    Image.new("RGB", (40, 30), (200, 80, 20)).save(out, "JPEG", exif=exif)
+    data = out.getvalue()
+    tiff = data.index(b"Exif\x00\x00") + 6
+    ifd = tiff + int.from_bytes(data[tiff + 4:tiff + 8], "big")
+    count = int.from_bytes(data[ifd:ifd + 2], "big")
+    return data, [ifd + 2 + 12 * i for i in range(count)]
+
+
+EXIF_JPEG, EXIF_ENTRIES = _exif_jpeg()
+IMAGES["jpeg exif ifd"] = EXIF_JPEG
+# An EXIF entry is tag (2 bytes), type (2), count (4), value or offset (4), big-endian here.
+EXIF_FIELDS = {"tag": (0, 2), "type": (2, 2), "count": (4, 4), "value": (8, 4)}
+
+
+def _exif_edit(edits):
+    data = bytearray(EXIF_JPEG)
+    for entry, field, value in edits:
+        start, size = EXIF_FIELDS[field]
+        at = EXIF_ENTRIES[entry % len(EXIF_ENTRIES)] + start
+        data[at:at + size] = (value % 256 ** size).to_bytes(size, "big")
+    return bytes(data)
+
+
+# Tags a reader knows (each with its own type), types 0–13 (1–12 are TIFF's), any count or offset.
+KNOWN_TAGS = [0x00FE, 0x00FF, 0x0100, 0x0101, 0x0102, 0x0103, 0x010F, 0x0112, 0x011A, 0x0128,
+              0x0131, 0x0132, 0x0201, 0x0202, 0x8769, 0x8825, 0x9003, 0x927C, 0xA005]
+EXIF_EDITS = st.lists(st.one_of(
+    st.tuples(st.integers(0, 7), st.just("tag"), st.sampled_from(KNOWN_TAGS)),
+    st.tuples(st.integers(0, 7), st.just("type"), st.integers(0, 13)),
+    st.tuples(st.integers(0, 7), st.sampled_from(["count", "value"]),
+              st.one_of(st.integers(0, 64), st.integers(0, 2**32 - 1)))),
+    min_size=1, max_size=3).map(_exif_edit)
 CONTENT_TYPES = st.one_of(
     st.sampled_from(["image/jpeg", "image/png", "image/webp", "IMAGE/JPEG; charset=utf-8",
                      "image/jpeg;", " image/png ", "image/gif", "application/octet-stream", "",
@@ -776,21 +900,34 @@ def _flip(image, flips):
     return bytes(data)
 
 
+DECLARED = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
 def media_case(draw, world):
-    """(id, body, content type) for a photo upload."""
-    media_id = draw(st.one_of(
-        st.uuids().map(str), st.uuids().map(str), UUID_VARIANTS.filter(lambda s: "\ud83d" not in s),
-        st.text(st.characters(codec="utf-8"), max_size=60),
-        st.sampled_from(["", "..", "%2e%2e", "a/b", "x" * 300, "null", "0"])))
+    """(id, body, content type) for a photo upload: a valid one with its body, its id or its
+    content type (or all three) made wrong."""
+    wrong = draw(st.sampled_from(["body", "body", "body", "id", "type", "all"]))
+    media_id = world.uid()
+    if wrong in ("id", "all"):
+        media_id = draw(st.one_of(
+            UUID_VARIANTS.filter(lambda s: "\ud83d" not in s),
+            st.text(st.characters(codec="utf-8"), max_size=60),
+            st.sampled_from(["", "..", "%2e%2e", "a/b", "x" * 300, "null", "0"])))
     image = draw(st.sampled_from(sorted(IMAGES)))
-    body = draw(st.one_of(
-        st.just(IMAGES[image]),
-        st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8).map(
-            lambda flips: _flip(IMAGES[image], flips)),
-        st.integers(1, len(IMAGES[image]) - 1).map(lambda n: IMAGES[image][:n]),
-        st.binary(max_size=512), st.just(b""),
-    ))
-    content_type = draw(CONTENT_TYPES)
+    body = IMAGES[image]
+    if wrong in ("body", "all"):
+        body = draw(st.one_of(
+            EXIF_EDITS, EXIF_EDITS, EXIF_EDITS,
+            st.lists(st.tuples(st.one_of(st.integers(0, 200), st.integers(0, 10**6)),
+                               st.one_of(st.sampled_from([0, 1, 0x7F, 0x80, 0xFF]), st.integers(0, 255))),
+                     min_size=1, max_size=8).map(lambda flips: _flip(IMAGES[image], flips)),
+            st.integers(1, len(IMAGES[image]) - 1).map(lambda n: IMAGES[image][:n]),
+            st.binary(max_size=512), st.just(b"")))
+    content_type = DECLARED.get(image.split()[0], "image/jpeg")
+    if body is not IMAGES[image] and body[:3] == b"\xff\xd8\xff":
+        content_type = "image/jpeg"
+    if wrong in ("type", "all"):
+        content_type = draw(CONTENT_TYPES)
     return media_id, body, content_type
 
 
@@ -800,6 +937,15 @@ def _drop_session():
     """After each request: in a test the app context outlives requests; a server's does not."""
     if has_app_context():
         db.session.remove()
+
+
+def _last_frames(tb, frames=6):
+    """The end of a traceback: the app's frames and the error, without the test client's."""
+    if not tb:
+        return ""
+    lines = tb.rstrip().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    return "\n".join(lines[starts[-frames]:] if len(starts) > frames else lines)
 
 
 def _json_of(response):
@@ -891,8 +1037,11 @@ def _show(path):
 
 
 def _short(value, limit=1500):
+    """Long values cut in the middle: a traceback's last frames are the ones that matter."""
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit // 3]} … ({len(text)} chars) … {text[-(2 * limit) // 3:]}"
 
 
 def summary(counter: Counter) -> str:

@@ -8,12 +8,13 @@ JSON answer, one result per mutation in order, the neighbour applied and stored,
 for what was refused (see ``tests/sync_fuzz.py`` for the oracle). Pulls with arbitrary cursors and
 photo uploads with arbitrary ids, bytes and content types never get a 5xx either.
 
-More examples: ``FUZZ_SCALE=10 .venv/bin/python -m pytest -q tests/test_sync_fuzz.py``.
+More examples: ``FUZZ_SCALE=10 .venv/bin/python -m pytest -q tests/test_sync_fuzz.py``; the
+smallest failing example: ``FUZZ_SHRINK=1`` (slow: every shrink step pushes again).
 """
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 from tests.sync_fuzz import World, media_case, pull_query, push_case, raw_push_body
@@ -22,8 +23,15 @@ from tests.test_sync_api import phone  # noqa: F401  (the API phone, signed in a
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 
 
+# Shrinking replays pushes against the database for minutes; the oracle's message already names
+# the mutation, the answer and the traceback. FUZZ_SHRINK=1 asks for the smallest example.
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink, Phase.explain] if os.environ.get("FUZZ_SHRINK") else [])
+
+
 def fuzz(examples):
     return settings(max_examples=max(1, int(examples * SCALE)), deadline=None, database=None,
+                    phases=PHASES,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large, HealthCheck.filter_too_much])
 
@@ -44,7 +52,7 @@ def assert_no_problems(world):
     assert not problems, f"{len(problems)} problem(s):\n\n" + "\n\n".join(problems[:5])
 
 
-@fuzz(examples=45)
+@fuzz(examples=240)
 @given(data=st.data())
 def test_fuzzed_mutations_next_to_a_valid_one(world, data):
     case = push_case(data.draw, world)
@@ -54,24 +62,26 @@ def test_fuzzed_mutations_next_to_a_valid_one(world, data):
     assert_no_problems(world)
 
 
-@fuzz(examples=15)
+@fuzz(examples=20)
 @given(data=st.data())
 def test_malformed_push_bodies_get_a_json_4xx_and_store_nothing(world, data):
     body = raw_push_body(data.draw, world)
     outcome = world.push(body)
-    assert outcome["status"] in (400, 413), outcome["status"]
+    # 200 only for a body that is a push after all (a list nested a few deep): nothing applied.
+    assert outcome["status"] in (200, 400, 413), outcome["status"]
+    assert not [r for r in outcome["results"] or () if r.get("status") != "rejected"], outcome
     world.check_counts()
     assert_no_problems(world)
 
 
-@fuzz(examples=40)
+@fuzz(examples=60)
 @given(data=st.data())
 def test_pull_with_any_cursor_and_limit(world, data):
     world.pull(pull_query(data.draw))
     assert_no_problems(world)
 
 
-@fuzz(examples=40)
+@fuzz(examples=160)
 @given(data=st.data())
 def test_photo_upload_with_any_id_bytes_and_type(world, data):
     media_id, body, content_type = media_case(data.draw, world)

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..media.models import Media
 from ..org.services import locate_grid
 from ..sync.models import ChangeLog
+from ..sync.schema import client_time
 from ..sync.services import Forbidden, Rejected, Staged, apply_staged, handler, log_change, stager
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
@@ -35,16 +36,7 @@ def _field_errors(form):
     return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
 
 
-def _parse_client_time(value):
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+_parse_client_time = client_time  # one reading of a phone's times, with the schema's range
 
 
 def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):

@@ -164,7 +164,7 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     result = db.session.execute(update(Event).where(Event.id == event.id,
                                                     Event.version == expected_version).values(**values))
     if result.rowcount != 1:
-        db.session.rollback()
+        # No rollback here: the caller owns the transaction (a sync batch holds other records).
         current = db.session.get(Event, event_id)
         db.session.refresh(current)
         raise WorkflowError(_l("事件已被他人处理（当前状态：%(s)s），请刷新后再看", s=current.state),

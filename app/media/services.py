@@ -1,6 +1,7 @@
 """The photo pipeline: check, decode under a pixel limit, fix orientation, strip EXIF, thumbnail."""
 import hashlib
 import io
+import struct
 import warnings
 
 from flask import current_app
@@ -92,6 +93,15 @@ def save_photo(media_id: str, owner, data: bytes, content_type: str):
     raise MediaError(409, "conflict", _l("这个照片编号已用于另一张照片"))
 
 
+def _upright(image):
+    """Turn by the EXIF orientation. EXIF a phone or an editor wrote badly is ignored: the
+    photo is kept as it is, and its metadata is dropped on re-encoding anyway."""
+    try:
+        ImageOps.exif_transpose(image, in_place=True)
+    except Exception:  # noqa: BLE001 - Pillow raises struct.error, TypeError … on broken tags
+        pass
+
+
 def _process(data: bytes, max_pixels: int):
     with warnings.catch_warnings():
         # Pillow warns between 1× and 2× the limit and raises beyond; both mean "too big" here.
@@ -107,12 +117,13 @@ def _process(data: bytes, max_pixels: int):
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 # No copies where none is needed: these are a third of an upload's cost.
-                ImageOps.exif_transpose(image, in_place=True)
+                _upright(image)
                 if image.mode != "RGB":
                     image = image.convert("RGB")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise MediaError(413, "too_many_pixels", _l("照片像素过多")) from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, struct.error,
+                IndexError, KeyError, ZeroDivisionError):
             raise MediaError(422, "not_an_image", _l("文件不是可识别的图片")) from None
     long_edge = current_app.config.get("PHOTO_LONG_EDGE", 2048)
     image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)

@@ -43,6 +43,12 @@ def _epoch(dt):
     return dt.replace(tzinfo=UTC).timestamp()
 
 
+def _seconds(delta):
+    """A duration for an integer column: never negative, never past what the column holds
+    (fix times from a broken phone clock can lie decades apart)."""
+    return min(max(0, int(delta.total_seconds())), 2**31 - 1)
+
+
 def _when(value, field):
     parsed = _parse_client_time(value)
     if parsed is None:
@@ -139,7 +145,7 @@ def add_chunk(user, patrol_id, seq, fixes, gaps):
         haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered)), 1)
     if ordered:
         last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
-        patrol.duration_s = max(patrol.duration_s or 0, int((last - patrol.started_at).total_seconds()))
+        patrol.duration_s = max(patrol.duration_s or 0, _seconds(last - patrol.started_at))
     return patrol
 
 
@@ -175,7 +181,7 @@ def summarise(patrol, fixes=None):
     patrol.distance_m = round(sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(fixes)), 1)
     end = patrol.ended_at or (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None)
                               if fixes else patrol.started_at)
-    patrol.duration_s = max(0, int((end - patrol.started_at).total_seconds()))
+    patrol.duration_s = _seconds(end - patrol.started_at)
     gaps = PatrolGap.query.filter_by(patrol_id=patrol.id).all()
     patrol.gap_count = len(gaps)
     patrol.gap_s = int(sum((g.ended_at - g.started_at).total_seconds() for g in gaps))
@@ -298,7 +304,7 @@ def stage_chunk(user, m):
     duration = 0
     if ordered:
         last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
-        duration = int((last - patrol.started_at).total_seconds())
+        duration = _seconds(last - patrol.started_at)
 
     totals = (patrol, {"point_count": len(fixes), "distance_m": round(distance, 1)},
               {"duration_s": duration})

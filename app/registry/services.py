@@ -83,6 +83,10 @@ def form_values(form):
     return {name: _clean(field.data) for name, field in form._fields.items() if name not in skip}
 
 
+PINYIN_MAX = RegistryRecord.__table__.c.name_pinyin.type.length
+INITIALS_MAX = RegistryRecord.__table__.c.name_initials.type.length
+
+
 def _set(record, field, value):
     """Store one field; returns what the history shows (secrets only masked)."""
     if field == "id_number":
@@ -105,8 +109,10 @@ def _set(record, field, value):
     if field in COLUMNS:
         setattr(record, field, value if value is not None or field not in ("name", "address") else "")
         if field == "name":
-            record.name_pinyin = "".join(lazy_pinyin(value or "")).lower()
-            record.name_initials = "".join(lazy_pinyin(value or "", style=Style.FIRST_LETTER)).lower()
+            # Cut to their columns: a prefix search needs only the start of a long name.
+            record.name_pinyin = "".join(lazy_pinyin(value or "")).lower()[:PINYIN_MAX]
+            record.name_initials = "".join(
+                lazy_pinyin(value or "", style=Style.FIRST_LETTER)).lower()[:INITIALS_MAX]
         return value
     data = dict(record.data or {})
     if value is None:

@@ -13,6 +13,7 @@ worker's, the task was handed to them). ``docs/sync-mutations.md`` is written fr
 """
 import math
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from flask_babel import lazy_gettext as _l
@@ -38,6 +39,30 @@ def _uuid(value: str) -> str:
 
 # Scalars are strict (a phone that sends "12" for 12, or true for 1, has a bug worth seeing);
 # containers are not, so a JSON array fills a tuple.
+# Times a phone may claim: anything outside is a broken clock or a forged record, and would not
+# fit the columns (or Python's dates) once converted.
+EARLIEST, LATEST = datetime(2000, 1, 1), datetime(2100, 1, 1)
+
+
+def client_time(value):
+    """A phone's ISO 8601 time as naive UTC, or None when it is not one, or not in 2000–2100."""
+    if not isinstance(value, str) or not value or len(value) > 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return None
+    return parsed if EARLIEST <= parsed < LATEST else None
+
+
+def _timestamp(value: str) -> str:
+    if client_time(value) is None:
+        raise ValueError("timestamp")
+    return value
+
+
 Uuid = Annotated[str, Strict(), AfterValidator(_uuid), WithJsonSchema({"type": "string", "format": "uuid"})]
 Bool = Annotated[bool, Strict()]
 
@@ -59,7 +84,8 @@ Id = Int(1, INT32)
 Lon = Number(-180, 180)
 Lat = Number(-90, 90)
 Metres = Number(0, 1_000_000)
-Timestamp = Text(40)  # ISO 8601; the handler parses it and says so if it cannot
+Timestamp = Annotated[str, Strict(), Field(max_length=40), AfterValidator(_timestamp),
+                      WithJsonSchema({"type": "string", "format": "date-time"})]
 PhotoList = Annotated[list[Uuid], Field(max_length=9)]
 
 
@@ -105,7 +131,7 @@ class EventTransition(Schema):
 
 
 Fix = tuple[
-    Number(0, JS_SAFE_INT),
+    Number(EARLIEST.replace(tzinfo=UTC).timestamp(), LATEST.replace(tzinfo=UTC).timestamp()),
     Lon, Lat,
     Metres | None,
 ]
@@ -278,6 +304,8 @@ def _message(error) -> str:
         return str(_l("不是允许的值"))
     if kind == "value_error" and str(ctx.get("error")) == "uuid":
         return str(_l("必须是 UUID"))
+    if kind == "value_error" and str(ctx.get("error")) == "timestamp":
+        return str(_l("时间格式不正确，或不在 2000–2100 年之间"))
     return str(_l("类型不正确"))
 
 
@@ -359,6 +387,8 @@ def _type_text(prop: dict, defs: dict) -> str:
             limits.append(f"≤ {prop['maxProperties']} keys")
     elif kind == "string" and prop.get("format") == "uuid":
         kind = "UUID"
+    elif kind == "string" and prop.get("format") == "date-time":
+        kind = "ISO 8601 time, 2000–2100"
     if kind == "null":
         return "null"
     return kind + (f" ({', '.join(limits)})" if limits else "")

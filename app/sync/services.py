@@ -62,6 +62,10 @@ class CommitFailed(Exception):
     """The batch's one commit failed: nothing in it is stored, the phone sends it again."""
 
 
+class TransactionLost(Exception):
+    """A handler ended the batch's transaction: the batch is answered as not stored."""
+
+
 def handler(kind):
     """Register ``fn(user, mutation) -> dict`` to apply mutations of ``kind``."""
     def register(fn):
@@ -180,6 +184,7 @@ def apply_batch(user, mutations) -> list:
     ids = {mutations[i]["id"] for i in pending}
     ledger = {row.id: row for row in Mutation.query.filter(Mutation.id.in_(ids))}
     _begin_write()
+    batch_transaction = db.session().get_transaction()
     run = []  # consecutive mutations of a staged kind, written together
 
     def remember(i, digest):
@@ -207,7 +212,13 @@ def apply_batch(user, mutations) -> list:
             write_run()
             results[i] = _apply_in_savepoint(user, m, digest)
             remember(i, digest)
+        if db.session().get_transaction() is not batch_transaction:
+            # Something ended the batch's transaction (a rollback or commit where none belongs):
+            # what was answered 'applied' before may be gone. Answer nothing as stored.
+            raise TransactionLost()
     write_run()
+    if db.session().get_transaction() is not batch_transaction:
+        raise TransactionLost()
     return results
 
 
@@ -337,9 +348,9 @@ def push(user, mutations) -> list:
                 session.rollback()
                 log.warning("sync: batch of %d not stored: %s", len(mutations), exc.orig)
                 raise CommitFailed() from exc
-            except Exception as exc:
+            except Exception as exc:  # TransactionLost included: a bug, logged as one
                 session.rollback()
-                log.exception("sync: commit of a batch of %d failed", len(mutations))
+                log.exception("sync: a batch of %d was not stored", len(mutations))
                 raise CommitFailed() from exc
         return results
     finally:

@@ -14,7 +14,7 @@ from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midn
 from ..extensions import db
 from ..media.models import Media
 from ..scope.services import CHANGE, VIEW, rule, scope_for
-from ..sync.schema import is_uuid
+from ..sync.schema import client_time, is_uuid
 from ..sync.services import Forbidden, Rejected, handler
 from .models import Task, TaskReport, TaskTarget
 
@@ -280,16 +280,9 @@ def close_task(user, task):
 # --- reports from the phone ----------------------------------------------------------------
 
 def _parse_time(value):
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo:
-                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-            if parsed <= now_utc():
-                return parsed
-        except ValueError:
-            pass
-    return now_utc()
+    """When the work was done: the phone's time, unless it is missing, broken or in the future."""
+    parsed = client_time(value)
+    return parsed if parsed is not None and parsed <= now_utc() else now_utc()
 
 
 def _int_field(data, name, low, high, errors, message):
