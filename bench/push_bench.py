@@ -5,7 +5,8 @@ server, for SQLite and PostgreSQL.
 
 Each client thread signs in as its own grid worker and pushes batches of 20 quick reports over
 one keep-alive connection (loopback only, a bounded number of requests). The same threads then
-call /healthz, which touches neither the database nor the session.
+call /healthz in the same run, with their session cookies, which touches neither the database
+nor the session: the last column is the issue's "mutations/s ÷ /healthz req/s".
 """
 import argparse
 import http.client
@@ -176,13 +177,12 @@ def main():
     print(f"gunicorn 2 workers × 4 threads; {args.threads} client threads × {args.pushes} pushes "
           f"of {BATCH} mutations")
     print("| backend | mutations/s | pushes/s | push p50 ms | push p95 ms | /healthz req/s "
-          "| /healthz p95 ms | p95 ratio | throughput ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| /healthz p95 ms | mutations/s ÷ /healthz req/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for backend, r in rows:
         print(f"| {backend} | {r['mutations_per_s']:.0f} | {r['push_req_per_s']:.1f} | "
               f"{r['push_p50_ms']:.0f} | {r['push_p95_ms']:.0f} | {r['trivial_req_per_s']:.0f} | "
-              f"{r['trivial_p95_ms']:.1f} | {r['push_p95_ms'] / r['trivial_p95_ms']:.0f}× | "
-              f"{r['trivial_req_per_s'] / r['push_req_per_s']:.0f}× |")
+              f"{r['trivial_p95_ms']:.1f} | {r['mutations_per_s'] / r['trivial_req_per_s']:.2f} |")
 
 
 if __name__ == "__main__":
