@@ -163,6 +163,7 @@ def test_a_handler_that_fails_rolls_back_only_its_mutation_and_is_answered_retry
 
 def test_an_error_after_a_database_error_is_still_json(phone, app, monkeypatch):
     def broken_pull(user, cursor, limit=500):
+        db.session.expire_all()  # as after an earlier rollback: the user must be read again
         db.session.execute(db.text("SELECT * FROM no_such_table"))
 
     monkeypatch.setattr(sync_services, "pull", broken_pull)
