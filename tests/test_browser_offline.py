@@ -216,7 +216,7 @@ def test_f_a_record_the_server_answers_retry_waits_alone_while_the_others_go(bro
     cut_network(context)
     photo = photo_file(tmp_path)
     for n in range(3):
-        make_report(page, live_server.url, f"test-f 第{n + 1}条", photo)
+        make_report(page, live_server.url, f"test-retry 第{n + 1}条", photo)
     page.evaluate(AGE_OUTBOX, 2)
     page.reload()
     expect(page.locator("#stale-bar")).to_contain_text("有 3 条记录已等待超过一天")
@@ -226,7 +226,7 @@ def test_f_a_record_the_server_answers_retry_waits_alone_while_the_others_go(bro
     def server_fails_on_one(route):
         mutations = route.request.post_data_json["mutations"]
         sent.append([m["data"]["description"] for m in mutations])
-        bad = [m for m in mutations if m["data"]["description"] == "test-f 第2条"]
+        bad = [m for m in mutations if m["data"]["description"] == "test-retry 第2条"]
         if not bad or doomed.get("released"):
             route.continue_()
             return
@@ -244,17 +244,17 @@ def test_f_a_record_the_server_answers_retry_waits_alone_while_the_others_go(bro
     context.route("**/api/v1/sync/push", server_fails_on_one)
     page.get_by_role("button", name="立即同步").click()
     wait_for_outbox(page, lambda states: states == ["pending"])
-    assert {e[1] for e in server_events(live_server, "test-f%")} == {"test-f 第1条", "test-f 第3条"}
+    assert {e[1] for e in server_events(live_server, "test-retry%")} == {"test-retry 第1条", "test-retry 第3条"}
     # A record made now goes out at once, while the failed one waits for its own backoff.
-    make_report(page, live_server.url, "test-f 第4条", photo)
+    make_report(page, live_server.url, "test-retry 第4条", photo)
     wait_for_outbox(page, lambda states: states == ["pending"],
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
-    assert "test-f 第4条" in {e[1] for e in server_events(live_server, "test-f%")}
-    assert ["test-f 第4条"] in sent, sent  # sent without the waiting one
+    assert "test-retry 第4条" in {e[1] for e in server_events(live_server, "test-retry%")}
+    assert ["test-retry 第4条"] in sent, sent  # sent without the waiting one
     # The server is fixed: the waiting record goes once its backoff has passed.
     doomed["released"] = True
     wait_for_outbox(page, lambda states: states == [], timeout=40,
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
-    assert len(server_events(live_server, "test-f%")) == 4
+    assert len(server_events(live_server, "test-retry%")) == 4
     expect(page.locator("#stale-bar")).to_be_hidden()
     context.close()
