@@ -22,6 +22,7 @@ import copy
 import io
 import json
 import logging
+import math
 import re
 import traceback
 import uuid
@@ -205,6 +206,8 @@ def near_values(current, world):
         return st.one_of(st.sampled_from(EDGE_INTS), st.sampled_from(EDGE_FLOATS),
                          st.integers(current - 2, current + 2), st.just(float(current)),
                          pick(world.foreign_values()))
+    if isinstance(current, float) and not math.isfinite(current):
+        return st.one_of(st.sampled_from(EDGE_FLOATS), st.sampled_from(EDGE_INTS))
     if isinstance(current, float):
         return st.one_of(st.sampled_from(EDGE_FLOATS), st.sampled_from(EDGE_INTS),
                          st.floats(current - 1, current + 1), st.just(round(current)))
