@@ -588,3 +588,17 @@ def test_a_stale_event_move_in_a_batch_keeps_what_came_before_it(phone, app):
     db.session.remove()
     assert db.session.get(Event, fresh["record_id"]) is not None
     assert db.session.get(Mutation, fresh["id"]) is not None
+
+
+def test_tags_sent_for_a_record_that_has_none_are_no_fault(phone):
+    """Found by the fuzz bench: an edit of a building that names 'tags' was answered 'retry'."""
+    from app.org.models import Grid
+    from app.registry.models import RegistryRecord
+
+    grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
+    building = RegistryRecord.query.filter_by(kind="building", grid_id=grid.id).first()
+    edit = {"id": str(uuid.uuid4()), "kind": "registry.edit", "record_id": building.id,
+            "author_id": phone.user_id, "base_version": building.version, "form_version": 1,
+            "data": {"fields": {"floors": 7, "tags": []}, "base": {"floors": building.data.get("floors")}}}
+    status, _code = _statuses(phone.push(edit))[0]
+    assert status == "applied"

@@ -301,7 +301,7 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
         applied[field] = [server, _set(record, field, new)]
     if record.kind == "person" and "id_number" in applied and getattr(form, "birth_date", None):
         record.data = {**record.data, "birth_date": form.birth_date.isoformat(), "sex": form.sex}
-    if "tags" in fields and set_tags(user, record, form.tags.data) is not None:
+    if "tags" in fields and "tags" in form._fields and set_tags(user, record, form.tags.data) is not None:
         applied["tags"] = [None, str(_l("已修改"))]
     if not applied and not conflicts:
         return record, None
