@@ -602,3 +602,22 @@ def test_tags_sent_for_a_record_that_has_none_are_no_fault(phone):
             "data": {"fields": {"floors": 7, "tags": []}, "base": {"floors": building.data.get("floors")}}}
     status, _code = _statuses(phone.push(edit))[0]
     assert status == "applied"
+
+
+def test_fixes_alike_but_for_a_missing_accuracy_are_no_fault(phone):
+    """Found in review: sorting [t, lon, lat, null] beside [t, lon, lat, 8] raised TypeError."""
+    from app.org.models import Grid
+
+    point = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
+    patrol_id, t = str(uuid.uuid4()), 1795741200
+    fix = [t, point.x, point.y]
+
+    def m(kind, data):
+        return {"id": str(uuid.uuid4()), "kind": kind, "record_id": patrol_id,
+                "author_id": phone.user_id, "data": data}
+
+    statuses = _statuses(phone.push(
+        m("patrol.start", {"started_at": "2026-11-27T01:00:00Z"}),
+        m("patrol.chunk", {"seq": 0, "points": [fix + [None], fix + [8]]}),
+        m("patrol.stop", {})))
+    assert statuses == [("applied", None)] * 3

@@ -73,13 +73,14 @@ def save_photo(media_id: str, owner, data: bytes, content_type: str):
     """Store and commit a photo. Returns (media, created); raises MediaError. Of several
     concurrent uploads of one id exactly one is stored; the others are answered as duplicates
     (same bytes, same owner) or conflicts."""
+    media_id = media_id.lower() if isinstance(media_id, str) else ""
     try:
         media, created = store_photo(media_id, owner, data, content_type)
         db.session.commit()
         return media, created
     except IntegrityError:
         db.session.rollback()
-    existing = db.session.get(Media, media_id.lower())
+    existing = db.session.get(Media, media_id)
     if existing is not None and existing.owner_id == owner.id and (
             existing.upload_sha256 == hashlib.sha256(data).hexdigest()):
         return existing, False
@@ -89,7 +90,7 @@ def save_photo(media_id: str, owner, data: bytes, content_type: str):
         if digest not in existing.storage_key:
             storage = get_storage()
             for suffix in (".jpg", "_t.jpg"):
-                storage.delete(f"{media_id[:2]}/{media_id.lower()}-{digest}{suffix}")
+                storage.delete(f"{media_id[:2]}/{media_id}-{digest}{suffix}")
     raise MediaError(409, "conflict", _l("这个照片编号已用于另一张照片"))
 
 

@@ -116,8 +116,9 @@ def save_grid(grid: Grid, *, code, name, kind, community: OrgUnit, geom) -> Grid
 
 # Every grid's shape, prepared, in an STRtree: built once per process and rebuilt when the grid
 # table changes (its row count, highest id or latest update, read once per request). A push of
-# 20 reports then parses no GeoJSON and asks the database nothing to place them.
-_grid_index = {"version": None, "tree": None, "ids": [], "shapes": []}
+# 20 reports then parses no GeoJSON and asks the database nothing to place them. The index is
+# replaced whole, never changed in place, so a thread reading it never sees half a rebuild.
+_grid_index = (None, None, (), ())  # (version, tree, ids, shapes)
 _grid_index_lock = threading.Lock()
 
 
@@ -132,16 +133,19 @@ def _grid_table_version():
 
 
 def _current_grid_index():
+    global _grid_index
     version = _grid_table_version()
     index = _grid_index
-    if index["version"] != version:
+    if index[0] != version:
         with _grid_index_lock:
-            if index["version"] != version:
+            index = _grid_index
+            if index[0] != version:
                 rows = db.session.execute(db.select(Grid.id, Grid.geojson).order_by(Grid.id)).all()
-                shapes = [shape(json.loads(geojson)) for _, geojson in rows]
-                shapely.prepare(shapes)
-                index.update(version=version, ids=[grid_id for grid_id, _ in rows], shapes=shapes,
-                             tree=shapely.STRtree(shapes) if shapes else None)
+                shapes = tuple(shape(json.loads(geojson)) for _, geojson in rows)
+                shapely.prepare(list(shapes))
+                index = (version, shapely.STRtree(shapes) if shapes else None,
+                         tuple(grid_id for grid_id, _ in rows), shapes)
+                _grid_index = index
     return index
 
 
@@ -151,13 +155,13 @@ def locate_grid(lon: float, lat: float):
     The STRtree narrows the search; the prepared shapes decide. A point on a shared edge
     belongs to the grid with the lowest id, so the answer is always the same.
     """
-    index = _current_grid_index()
-    if index["tree"] is None:
+    _version, tree, ids, shapes = _current_grid_index()
+    if tree is None:
         return None
     point = Point(lon, lat)
-    for i in sorted(index["tree"].query(point)):  # positions follow the ids' order
-        if shapely.covers(index["shapes"][i], point):
-            return _grid_for_request(index["ids"][i])
+    for i in sorted(tree.query(point)):  # positions follow the ids' order
+        if shapely.covers(shapes[i], point):
+            return _grid_for_request(ids[i])
     return None
 
 

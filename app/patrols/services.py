@@ -63,7 +63,9 @@ def _patrol_for_request(patrol_id):
         return db.session.get(Patrol, patrol_id)
     held = g.setdefault("_patrols_held", {})
     if held.get(patrol_id) is None:
-        held[patrol_id] = db.session.get(Patrol, patrol_id)
+        # Locked for the batch (PostgreSQL): a stop and a chunk of one patrol in two requests
+        # at once take turns, so no chunk lands beside a trace already closed.
+        held[patrol_id] = db.session.get(Patrol, patrol_id, with_for_update=True)
     return held[patrol_id]
 
 
@@ -139,7 +141,7 @@ def add_chunk(user, patrol_id, seq, fixes, gaps):
     _add_gaps(patrol, gaps)
     # Running totals while the patrol is open (the pieces between chunks are added at the stop,
     # where the whole trace is summarised once): no chunk re-reads the ones before it.
-    ordered = sorted(fixes)
+    ordered = sorted(fixes, key=lambda fix: fix[0])
     patrol.point_count = (patrol.point_count or 0) + len(ordered)
     patrol.distance_m = round((patrol.distance_m or 0) + sum(
         haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered)), 1)
@@ -258,6 +260,10 @@ def apply_start(user, m):
 @handler("patrol.chunk")
 def apply_chunk(user, m):
     data = m.get("data") or {}
+    patrol = _own_open_patrol(user, m["record_id"])
+    if patrol.status != "closed":
+        # Running totals added in SQL, as in a run: never written back from a row read earlier.
+        return apply_staged("patrol.chunk", user, m)
     patrol = add_chunk(user, m["record_id"], data.get("seq"), data.get("points"), data.get("gaps"))
     return {"record_id": patrol.id, "version": 1}
 
@@ -299,7 +305,7 @@ def stage_chunk(user, m):
     for start, end, reason in _gaps(patrol, data.get("gaps")):
         rows.append((PatrolGap, {"patrol_id": patrol.id, "started_at": start, "ended_at": end,
                                  "reason": reason}))
-    ordered = sorted(fixes)
+    ordered = sorted(fixes, key=lambda fix: fix[0])  # by time: accuracy may be null
     distance = sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered))
     duration = 0
     if ordered:

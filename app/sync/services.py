@@ -121,6 +121,13 @@ def check_mutation(user, m):
     return None
 
 
+def _unless_applied_meanwhile(user, m, digest, answer):
+    """A refusal may come from the mutation's own first application, committed by a concurrent
+    request (a phone that resent a batch whose reply was lost): then it is a duplicate."""
+    existing = db.session.get(Mutation, m["id"])
+    return _replay(existing, user, digest) if existing is not None else answer
+
+
 def _apply_in_savepoint(user, m, digest) -> dict:
     """Run the handler and write the ledger row inside a savepoint: on any failure only this
     mutation's writes are undone."""
@@ -135,10 +142,11 @@ def _apply_in_savepoint(user, m, digest) -> dict:
                                  response=response))
         return {"id": mutation_id, **response}
     except Rejected as exc:
-        return {"id": mutation_id, "status": "rejected", "code": exc.code, "errors": exc.errors}
+        return _unless_applied_meanwhile(user, m, digest, {
+            "id": mutation_id, "status": "rejected", "code": exc.code, "errors": exc.errors})
     except Forbidden as exc:
-        return {"id": mutation_id, "status": "forbidden", "code": "role",
-                "message": str(exc.message)}
+        return _unless_applied_meanwhile(user, m, digest, {
+            "id": mutation_id, "status": "forbidden", "code": "role", "message": str(exc.message)})
     except (Conflict, IntegrityError):
         # A concurrent push of the same mutation won the race, or the record id is taken.
         existing = session.get(Mutation, mutation_id)
@@ -181,9 +189,9 @@ def apply_batch(user, mutations) -> list:
             pending.append(i)
     if not pending:
         return results
+    _begin_write()  # before the ledger is read: on SQLite no other writer can slip in after it
     ids = {mutations[i]["id"] for i in pending}
     ledger = {row.id: row for row in Mutation.query.filter(Mutation.id.in_(ids))}
-    _begin_write()
     batch_transaction = db.session().get_transaction()
     run = []  # consecutive mutations of a staged kind, written together
 
@@ -303,12 +311,13 @@ def _write_staged(user, run, results):
                         alone.append((i, m, digest))
                         continue
                 except Rejected as exc:
-                    answers[i] = {"id": m["id"], "status": "rejected", "code": exc.code,
-                                  "errors": exc.errors}
+                    answers[i] = _unless_applied_meanwhile(user, m, digest, {
+                        "id": m["id"], "status": "rejected", "code": exc.code, "errors": exc.errors})
                     continue
                 except Forbidden as exc:
-                    answers[i] = {"id": m["id"], "status": "forbidden", "code": "role",
-                                  "message": str(exc.message)}
+                    answers[i] = _unless_applied_meanwhile(user, m, digest, {
+                        "id": m["id"], "status": "forbidden", "code": "role",
+                        "message": str(exc.message)})
                     continue
                 for model, values in staged.rows:
                     tables.setdefault(model, []).append(values)
@@ -383,6 +392,9 @@ def pull(user, cursor: int, limit: int = 500) -> dict:
     from ..scope.services import scope_for
 
     scope = scope_for(user)
+    # Taken before the rows are read: a transaction that commits in between is then still
+    # counted as open, and the rows it wrote are not passed.
+    cutoff = settled_before()
     clauses = [and_(ChangeLog.object_type == t, p.visible(scope, user)) for t, p in _pullers.items()]
     rows = (
         ChangeLog.query.filter(ChangeLog.seq > cursor, or_(*clauses) if clauses else false())
@@ -390,7 +402,6 @@ def pull(user, cursor: int, limit: int = 500) -> dict:
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    cutoff = settled_before()
     next_cursor = cursor
     for row in rows:
         if row.at >= cutoff:

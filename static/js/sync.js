@@ -17,6 +17,9 @@ const emit = (detail) => listeners.forEach((fn) => fn(detail));
 
 class AuthNeeded extends Error {}
 class Retry extends Error {}
+// The server answered, but not with the batch's results (5xx, 503, 413…): those records wait
+// on their own backoff and the others go on. A network error stops the whole sync instead.
+class ServerRefused extends Retry {}
 
 async function request(url, options = {}) {
   let response;
@@ -27,7 +30,7 @@ async function request(url, options = {}) {
   }
   if (response.status === 401) throw new AuthNeeded();
   if (response.redirected && new URL(response.url).pathname === '/login') throw new AuthNeeded();
-  if (response.status >= 500 || response.status === 429) throw new Retry(`http ${response.status}`);
+  if (response.status >= 500 || response.status === 429) throw new ServerRefused(`http ${response.status}`);
   return response;
 }
 
@@ -83,6 +86,7 @@ function batchesOf(items) {
 }
 
 async function pushOutbox(userId) {
+  let failedBatches = 0;
   let token = await csrfToken();
   const now = Date.now();
   const ready = (await store.outboxItems()).filter((m) =>
@@ -104,13 +108,23 @@ async function pushOutbox(userId) {
     if (!batch.length) continue;
     const envelope = batch.map(({ id, kind, record_id, author_id, created_at, base_version, form_version, data }) =>
       ({ id, kind, record_id, author_id, created_at, base_version, form_version, data }));
-    const response = await request('/api/v1/sync/push', {
-      method: 'POST', body: JSON.stringify({ mutations: envelope }),
-      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
-    });
-    if (response.status === 400) { token = await csrfToken(); throw new Retry('csrf'); }
-    if (!response.ok) throw new Retry(`push ${response.status}`);
-    const { results } = await response.json();
+    let results;
+    try {
+      const response = await request('/api/v1/sync/push', {
+        method: 'POST', body: JSON.stringify({ mutations: envelope }),
+        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
+      });
+      if (response.status === 400) { token = await csrfToken(); throw new Retry('csrf'); }
+      if (!response.ok) throw new ServerRefused(`push ${response.status}`);
+      ({ results } = await response.json());
+    } catch (err) {
+      if (!(err instanceof ServerRefused || err instanceof SyntaxError)) throw err;
+      for (const item of batch) {
+        await store.updateItem(item.id, { state: 'pending', retry_at: Date.now() + itemDelay(item.attempts) * (0.75 + Math.random() / 2), last_error: String(err.message || err) });
+      }
+      failedBatches += 1;
+      continue;
+    }
     for (const result of results) {
       const item = batch.find((m) => m.id === result.id);
       if (!item) continue;
@@ -130,6 +144,7 @@ async function pushOutbox(userId) {
       }
     }
   }
+  return failedBatches;
 }
 
 async function pull() {
@@ -156,8 +171,9 @@ function schedule(delay) {
 async function run(userId) {
   emit({ phase: 'start' });
   try {
-    await pushOutbox(userId);
-    await pull();
+    const failedBatches = await pushOutbox(userId);
+    await pull();  // the pull goes on even when a batch failed: the phone stays current
+    if (failedBatches) throw new Retry(`${failedBatches} batch(es) failed`);
     failures = 0;
     await store.setMeta('lastSync', new Date().toISOString());
     await store.setMeta('authNeeded', false);
