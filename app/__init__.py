@@ -53,6 +53,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    # "//" in a path is answered as not found rather than redirected: a redirect is an HTML
+    # answer on the JSON API (found by fuzzing media ids that start with "/").
+    app.url_map.merge_slashes = False
+
     if app.config["TRUST_PROXY_HOPS"]:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -621,3 +621,10 @@ def test_fixes_alike_but_for_a_missing_accuracy_are_no_fault(phone):
         m("patrol.chunk", {"seq": 0, "points": [fix + [None], fix + [8]]}),
         m("patrol.stop", {})))
     assert statuses == [("applied", None)] * 3
+
+
+def test_a_media_id_that_starts_with_a_slash_gets_json_not_a_redirect(phone):
+    """Found by the fuzz bench: '//' in the path was redirected with an HTML page (308)."""
+    response = phone.client.put("/api/v1/media//abc", data=jpeg_bytes(), content_type="image/jpeg",
+                                headers={"X-CSRFToken": phone.token})
+    assert response.status_code == 404 and response.is_json
