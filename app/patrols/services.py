@@ -20,7 +20,6 @@ from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
 
 PATROLLER_ROLES = {"grid_worker", "grid_leader", "part_time"}
 SUPERVISOR_ROLES = {"grid_leader", "secretary", "street", "command", "admin"}
-MAX_CHUNK = 500
 # What looks wrong in a trace (supervisors see these as flags).
 TELEPORT_M_PER_S = 50.0  # a jump no vehicle in a street makes
 FAST_M_PER_S = 12.0  # ~43 km/h, held over several fixes: nobody walks or rides an e-bike so
@@ -117,37 +116,18 @@ def _add_gaps(patrol, gaps):
         db.session.add(PatrolGap(patrol_id=patrol.id, started_at=start, ended_at=end, reason=reason))
 
 
-def add_chunk(user, patrol_id, seq, fixes, gaps):
-    patrol = _own_open_patrol(user, patrol_id)
-    if not isinstance(seq, int) or seq < 0:
-        raise Rejected({"seq": [str(_l("缺少分段序号"))]})
-    if not isinstance(fixes, list) or len(fixes) > MAX_CHUNK or not all(_valid_fix(f) for f in fixes):
+def merge_late_chunk(patrol, fixes, gaps):
+    """Retries and batches keep no order: a piece that comes after the stop is merged into the
+    closed trace (a fix already there is not added twice) and the summary redone."""
+    if not all(_valid_fix(f) for f in fixes):
         raise Rejected({"points": [str(_l("轨迹点格式不正确"))]})
-    if patrol.status == "closed":
-        # Retries and batches keep no order: a piece that comes after the stop is merged into
-        # the closed trace (a fix already there is not added twice) and the summary redone.
-        stored = codec.decode(patrol.trace)
-        merged = sorted(set(stored) | set(codec.decode(codec.encode(fixes))))
-        _add_gaps(patrol, gaps)
-        if len(merged) != len(stored):
-            patrol.trace = codec.encode(merged)
-        db.session.flush()
-        summarise(patrol, merged)
-        return patrol
-    if PatrolChunk.query.filter_by(patrol_id=patrol.id, seq=seq).first():
-        raise Conflict()
-    db.session.add(PatrolChunk(patrol_id=patrol.id, seq=seq, data=codec.encode(fixes),
-                               point_count=len(fixes)))
+    stored = codec.decode(patrol.trace)
+    merged = sorted(set(stored) | set(codec.decode(codec.encode(fixes))))
     _add_gaps(patrol, gaps)
-    # Running totals while the patrol is open (the pieces between chunks are added at the stop,
-    # where the whole trace is summarised once): no chunk re-reads the ones before it.
-    ordered = sorted(fixes, key=lambda fix: fix[0])
-    patrol.point_count = (patrol.point_count or 0) + len(ordered)
-    patrol.distance_m = round((patrol.distance_m or 0) + sum(
-        haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered)), 1)
-    if ordered:
-        last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
-        patrol.duration_s = max(patrol.duration_s or 0, _seconds(last - patrol.started_at))
+    if len(merged) != len(stored):
+        patrol.trace = codec.encode(merged)
+    db.session.flush()
+    summarise(patrol, merged)
     return patrol
 
 
@@ -240,15 +220,6 @@ def check_checkin(user, checkin_id, data, at):
     return values, grid
 
 
-def check_in(user, checkin_id, data, at):
-    """A check-in from a page (a record id already taken is caught by the primary key)."""
-    values, grid = check_checkin(user, checkin_id, data, at)
-    checkin = CheckIn(**values)
-    checkin.grid = grid
-    db.session.add(checkin)
-    return checkin
-
-
 @handler("patrol.start")
 def apply_start(user, m):
     data = m.get("data") or {}
@@ -264,7 +235,7 @@ def apply_chunk(user, m):
     if patrol.status != "closed":
         # Running totals added in SQL, as in a run: never written back from a row read earlier.
         return apply_staged("patrol.chunk", user, m)
-    patrol = add_chunk(user, m["record_id"], data.get("seq"), data.get("points"), data.get("gaps"))
+    merge_late_chunk(patrol, data.get("points") or [], data.get("gaps"))
     return {"record_id": patrol.id, "version": 1}
 
 
