@@ -1,12 +1,11 @@
 """Quick reports (随手拍): validation through the shared form, grid assignment, storage."""
 from datetime import UTC, datetime
 
-from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..media.models import Media
+from ..media.services import media_owners
 from ..org.services import locate_grid
 from ..sync.models import ChangeLog
 from ..sync.schema import client_time
@@ -36,9 +35,6 @@ def _field_errors(form):
     return {name: [str(e) for e in errors] for name, errors in form.errors.items()}
 
 
-_parse_client_time = client_time  # one reading of a phone's times, with the schema's range
-
-
 def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
     """Validate one quick report and say what it will store: (event values, photo ids, grid).
     Raises Rejected with field errors, or Forbidden. Writes nothing."""
@@ -60,7 +56,7 @@ def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, re
     if errors:
         raise Rejected(errors)
     now = datetime.now(UTC).replace(tzinfo=None)
-    client_time = _parse_client_time(reported_at)
+    claimed = client_time(reported_at)
     values = dict(
         id=event_id, category_id=form.category_id.data, description=form.description.data.strip(),
         lon=form.lon.data, lat=form.lat.data, accuracy_m=form.accuracy.data,
@@ -68,19 +64,9 @@ def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, re
         urgency=form.urgency.data or "normal",
         source="part_time" if user.primary_role == "part_time" else "grid_worker",
         reporter_id=user.id, state="reported",
-        reported_at=min(client_time, now) if client_time else now,
+        reported_at=min(claimed, now) if claimed else now,
     )
     return values, list(photo_ids), grid
-
-
-def media_owners(photo_ids) -> dict:
-    """{photo id: owner id} for those stored; read once per request for a batch's photos."""
-    known = g.setdefault("_media_owners", {}) if has_request_context() else {}
-    missing = [p for p in photo_ids if p not in known]
-    if missing:
-        known.update(db.session.execute(
-            db.select(Media.id, Media.owner_id).where(Media.id.in_(missing))).all())
-    return {p: known[p] for p in photo_ids if p in known}
 
 
 def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
@@ -125,8 +111,8 @@ def apply_transition(user, mutation):
     if action not in workflow.PHONE_ACTIONS:
         raise Rejected({"action": [str(_l("这个操作不能从手机离线提交"))]})
     photos = [str(p) for p in data.get("photos") or []]
-    found = {m.id for m in Media.query.filter(Media.id.in_(photos), Media.owner_id == user.id)}
-    if set(photos) - found:
+    owners = media_owners(photos)
+    if any(owners.get(p) != user.id for p in photos):
         raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
     try:
         event = workflow.transition(user, mutation["record_id"], action, mutation.get("base_version"),

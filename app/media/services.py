@@ -4,7 +4,7 @@ import io
 import struct
 import warnings
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
@@ -138,3 +138,13 @@ def _process(data: bytes, max_pixels: int):
     thumb = io.BytesIO()
     thumb_image.save(thumb, "JPEG", quality=75, optimize=True)
     return main.getvalue(), thumb.getvalue(), image.width, image.height
+
+
+def media_owners(photo_ids) -> dict:
+    """{photo id: owner id} for those stored; read once per request for a batch's photos."""
+    known = g.setdefault("_media_owners", {}) if has_request_context() else {}
+    missing = [p for p in photo_ids if p not in known]
+    if missing:
+        known.update(db.session.execute(
+            db.select(Media.id, Media.owner_id).where(Media.id.in_(missing))).all())
+    return {p: known[p] for p in photo_ids if p in known}

@@ -8,11 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, joinedload
 
 from ..events.models import Event
-from ..events.services import _parse_client_time, media_owners
 from ..extensions import db
+from ..media.services import media_owners
 from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
 from ..scope.services import VIEW, can_view, rule, scope_for
+from ..sync.schema import client_time
 from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
 from . import codec
 from .geo import coverage_pct, haversine_m
@@ -49,7 +50,7 @@ def _seconds(delta):
 
 
 def _when(value, field):
-    parsed = _parse_client_time(value)
+    parsed = client_time(value)
     if parsed is None:
         raise Rejected({field: [str(_l("时间格式不正确"))]})
     return parsed
@@ -251,7 +252,7 @@ def apply_stop(user, m):
 @stager("patrol.checkin")
 def stage_checkin(user, m):
     values, grid = check_checkin(user, m["record_id"], m["data"],
-                                 _parse_client_time(m.get("created_at")) or now())
+                                 client_time(m.get("created_at")) or now())
     return Staged([(CheckIn, values)], {"record_id": values["id"], "version": 1, "grid": grid.name})
 
 

@@ -447,11 +447,11 @@ def apply_visit(user, mutation):
         raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
     if db.session.get(Visit, mutation["record_id"]) is not None:
         raise Conflict()
-    from ..events.services import _parse_client_time
+    from ..sync.schema import client_time
 
     visit = Visit(id=mutation["record_id"], record_id=target.id, grid_id=target.grid_id,
                   author_id=user.id, note=note, photos=photos,
-                  visited_at=_parse_client_time(mutation.get("created_at")) or now())
+                  visited_at=client_time(mutation.get("created_at")) or now())
     db.session.add(visit)
     log_change("visit", visit.id, grid_id=visit.grid_id, owner_id=user.id)
     return {"record_id": visit.id, "version": 1}
