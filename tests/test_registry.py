@@ -15,6 +15,11 @@ VALID_ID = "11010519491231002X"  # GB 11643 sample number (checksum X)
 OTHER_ID = "110105194912310037"
 
 
+# The moment this test phone stamps on everything it records (a fixed day, so figures that
+# depend on the day a record was made do not change with the calendar).
+RECORDED_AT = "2026-11-27T08:00:00Z"
+
+
 class Phone:
     def __init__(self, client):
         self.client = client
@@ -23,7 +28,7 @@ class Phone:
 
     def push(self, kind, record_id, data, base_version=None, form_version=None):
         mutation = {"id": str(uuid.uuid4()), "kind": kind, "record_id": record_id,
-                    "author_id": self.user_id, "created_at": "2026-11-27T08:00:00Z",
+                    "author_id": self.user_id, "created_at": RECORDED_AT,
                     "base_version": base_version, "form_version": form_version, "data": data}
         response = self.client.post("/api/v1/sync/push", json={"mutations": [mutation]},
                                     headers={"X-CSRFToken": self.token})

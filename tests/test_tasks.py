@@ -4,17 +4,17 @@ import csv
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.duties.models import DutyItem
-from app.duties.services import local_today
+from app.duties.services import LOCAL_OFFSET, local_today
 from app.extensions import db
 from app.org.models import Grid
 from app.tasks.models import Task, TaskReport
 from tests.conftest import csrf_from
-from tests.test_registry import Phone
+from tests.test_registry import RECORDED_AT, Phone
 from tests.test_sync_api import jpeg_bytes
 
 FRJ1, FRJ2, DMH = "LX-QCL-FRJ-01", "LX-QCL-FRJ-02", "LX-DMH-QST-01"
@@ -246,7 +246,7 @@ def test_survey_builder_answers_results_and_csv(demo, login):
 
 
 def test_publicity_needs_households_and_a_photo_and_counts_toward_the_duty(demo, login):
-    from app.duties.services import local_today, progress
+    from app.duties.services import progress
 
     secretary = login("secretary")
     new_task(secretary, kind="publicity", title="反诈宣传进万家",
@@ -266,7 +266,9 @@ def test_publicity_needs_households_and_a_photo_and_counts_toward_the_duty(demo,
                   target_id=frj1_target.id)["status"] == "applied"
     page = secretary.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "21 / 30" in page and "完成进度 70%" in page
-    _checklist, rows = progress(User.query.filter_by(username="worker").one().id, local_today())
+    # Counted in the month the records were made (the test phone's day, not today's).
+    recorded_on = (datetime.fromisoformat(RECORDED_AT) + LOCAL_OFFSET).date()
+    _checklist, rows = progress(User.query.filter_by(username="worker").one().id, recorded_on)
     got = {i.title: (n, pct) for i, _p, n, pct in rows}
     assert got["防诈骗宣传"] == (12, 100)  # 12 households of a monthly 10
     assert got["政策入户宣传"] == (0, 0)  # a different item: not counted there
