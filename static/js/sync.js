@@ -163,6 +163,12 @@ async function pull() {
   if (grids.ok) await store.setMeta('grids', (await grids.json()).grids);
 }
 
+// The next run: when the first record waiting on its backoff is due, or at the timer.
+async function nextRun() {
+  const due = (await store.outboxItems()).filter((m) => m.state === 'pending' && m.retry_at).map((m) => m.retry_at);
+  return due.length ? Math.min(TIMER, Math.max(1000, Math.min(...due) - Date.now())) : TIMER;
+}
+
 function schedule(delay) {
   clearTimeout(retryTimer);
   retryTimer = setTimeout(() => syncNow('retry'), delay);
@@ -178,7 +184,7 @@ async function run(userId) {
     await store.setMeta('lastSync', new Date().toISOString());
     await store.setMeta('authNeeded', false);
     emit({ phase: 'done' });
-    schedule(TIMER);
+    schedule(await nextRun());
   } catch (err) {
     // Nothing leaves the outbox on failure; items being sent go back to waiting.
     for (const item of await store.outboxItems()) if (item.state === 'sending') await store.updateItem(item.id, { state: 'pending' });
