@@ -193,6 +193,53 @@ def test_media_pipeline_fixes_orientation_strips_exif_and_thumbnails(phone, app)
     assert Media.query.count() == 1
 
 
+def _with_segments(jpeg: bytes, *segments: bytes, trailer: bytes = b"") -> bytes:
+    """The JPEG with extra marker segments after its start marker and bytes after its end."""
+    return jpeg[:2] + b"".join(segments) + jpeg[2:] + trailer
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def test_a_phone_made_photo_keeps_its_pixels_and_loses_its_metadata(phone):
+    """A photo as the phone sends it (upright, baseline, within the long edge) is stored with
+    its image data untouched, no second JPEG generation, while comments, ICC and IPTC segments
+    and anything after the image are dropped; a progressive or EXIF-bearing photo is re-encoded."""
+    from app.media.storage import get_storage
+
+    canvas = jpeg_bytes((1600, 1200), color=(180, 90, 40))
+    sent = _with_segments(canvas, _segment(0xFE, "王芳 13800138000".encode()),
+                          _segment(0xE2, b"ICC_PROFILE\0" + b"\1" * 40),
+                          _segment(0xED, b"Photoshop 3.0\0" + "地址".encode()),
+                          trailer=b"<script>alert(1)</script>")
+    photo_id, response = phone.put_photo(sent)
+    assert response.status_code == 201
+    media = db.session.get(Media, photo_id)
+    stored = get_storage().read(media.storage_key)
+    assert stored == canvas  # the bytes the phone's encoder made: nothing re-encoded
+    for leak in (b"13800138000", b"ICC_PROFILE", b"Photoshop", b"<script>"):
+        assert leak not in stored
+    assert (media.width, media.height) == (1600, 1200)
+    thumb = Image.open(io.BytesIO(get_storage().read(media.thumb_key)))
+    assert thumb.size == (320, 240)
+    colour = thumb.resize((1, 1)).getpixel((0, 0))
+    assert all(abs(a - b) < 8 for a, b in zip(colour, (180, 90, 40), strict=True))
+
+    out = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (30, 60, 90)).save(out, "JPEG", progressive=True)
+    progressive = _with_segments(out.getvalue(), _segment(0xFE, b"13800138000"))
+    photo_id, response = phone.put_photo(progressive)
+    assert response.status_code == 201
+    media = db.session.get(Media, photo_id)
+    stored = get_storage().read(media.storage_key)
+    assert b"13800138000" not in stored and Image.open(io.BytesIO(stored)).size == (1600, 1200)
+
+    # A cut-off photo is refused as before, on whichever path.
+    _, response = phone.put_photo(canvas[: len(canvas) // 2])
+    assert response.status_code == 422
+
+
 def test_large_photos_are_scaled_down(phone):
     photo_id, response = phone.put_photo(jpeg_bytes((4000, 3000)))
     assert response.status_code == 201
