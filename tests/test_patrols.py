@@ -45,6 +45,29 @@ def test_gcj02_matches_the_published_offset():
     assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)  # outside China: unchanged
 
 
+def test_coverage_reaches_as_far_north_south_as_east_west():
+    """15 m either side of a walked line, whichever way it runs: a walk along a 400 m square
+    grid's middle covers 30 m × 400 m of it, 7.5 %, east–west as north–south."""
+    import math
+
+    from shapely.geometry import box
+
+    from app.patrols.geo import EARTH_RADIUS_M, coverage_pct
+
+    lon0, lat0 = 117.02, 36.67
+    per_lat = math.radians(1) * EARTH_RADIUS_M
+    per_lon = per_lat * math.cos(math.radians(lat0 + 200 / per_lat))
+    square = box(lon0, lat0, lon0 + 400 / per_lon, lat0 + 400 / per_lat)
+    mid_lon, mid_lat = lon0 + 200 / per_lon, lat0 + 200 / per_lat
+    east_west = walk([((lon0, mid_lat), (lon0 + 400 / per_lon, mid_lat))])
+    north_south = walk([((mid_lon, lat0), (mid_lon, lat0 + 400 / per_lat))])
+    assert coverage_pct(east_west, square) == pytest.approx(7.5, abs=0.2)
+    assert coverage_pct(north_south, square) == pytest.approx(7.5, abs=0.2)
+    assert coverage_pct([], square) == 0.0
+    half_circle_at_the_edge = 100 * math.pi * 15 ** 2 / 2 / 400 ** 2
+    assert coverage_pct(east_west[:1], square) == pytest.approx(half_circle_at_the_edge, abs=0.1)
+
+
 def test_flags():
     clean = walk(ROUTE)
     assert trace_flags(clean) == []
