@@ -1,8 +1,8 @@
 """Patrol logic shared by the pages and the sync API: start, trace chunks, gaps, check-ins,
 stop (or close an abandoned patrol), the summary and the flags supervisors look at."""
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 
+import numpy as np
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, joinedload
@@ -16,7 +16,7 @@ from ..scope.services import VIEW, can_view, rule, scope_for
 from ..sync.schema import client_time
 from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
 from . import codec
-from .geo import coverage_pct, haversine_m
+from .geo import coverage_pct, leg_lengths_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
 
 PATROLLER_ROLES = {"grid_worker", "grid_leader", "part_time"}
@@ -143,17 +143,17 @@ def fixes_of(patrol):
 
 def trace_flags(fixes):
     """Teleport jumps, zero-accuracy (mocked) fixes, speeds no one walks or rides."""
-    flags, fast_run = set(), 0
-    for fix in fixes:
-        if fix[3] == 0:
-            flags.add("mocked_accuracy")
-    for a, b in pairwise(fixes):
-        dt = max(b[0] - a[0], 1)
-        speed = haversine_m(a[1], a[2], b[1], b[2]) / dt
-        if speed > TELEPORT_M_PER_S:
+    flags = set()
+    if any(fix[3] == 0 for fix in fixes):
+        flags.add("mocked_accuracy")
+    if len(fixes) > 1:
+        times = np.array([fix[0] for fix in fixes], dtype=np.float64)
+        speeds = leg_lengths_m(fixes) / np.maximum(np.diff(times), 1)
+        if (speeds > TELEPORT_M_PER_S).any():
             flags.add("teleport")
-        fast_run = fast_run + 1 if speed > FAST_M_PER_S else 0
-        if fast_run >= FAST_SEGMENTS:
+        fast = (speeds > FAST_M_PER_S).astype(np.int64)
+        if len(fast) >= FAST_SEGMENTS and (np.convolve(fast, np.ones(FAST_SEGMENTS, dtype=np.int64),
+                                                       "valid") == FAST_SEGMENTS).any():
             flags.add("too_fast")
     return sorted(flags)
 
@@ -161,7 +161,7 @@ def trace_flags(fixes):
 def summarise(patrol, fixes=None):
     fixes = fixes_of(patrol) if fixes is None else fixes
     patrol.point_count = len(fixes)
-    patrol.distance_m = round(sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(fixes)), 1)
+    patrol.distance_m = round(float(leg_lengths_m(fixes).sum()), 1)
     end = patrol.ended_at or (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None)
                               if fixes else patrol.started_at)
     patrol.duration_s = _seconds(end - patrol.started_at)
@@ -278,7 +278,7 @@ def stage_chunk(user, m):
         rows.append((PatrolGap, {"patrol_id": patrol.id, "started_at": start, "ended_at": end,
                                  "reason": reason}))
     ordered = sorted(fixes, key=lambda fix: fix[0])  # by time: accuracy may be null
-    distance = sum(haversine_m(a[1], a[2], b[1], b[2]) for a, b in pairwise(ordered))
+    distance = float(leg_lengths_m(ordered).sum())
     duration = 0
     if ordered:
         last = datetime.fromtimestamp(ordered[-1][0], UTC).replace(tzinfo=None)
