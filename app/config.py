@@ -73,7 +73,8 @@ def load_config(instance_path: str) -> dict:
         "DATA_KEY": _instance_secret("DATA_KEY", instance, production),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         # hide_parameters: a failed statement's values (names, notes) never reach a log.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Connections are pinged only after being idle (app/__init__.py), not on every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # Idle lifetime of a signed-in session; the phone keeps its outbox when it runs out.
         "SESSION_LIFETIME": timedelta(minutes=lifetime),
         # The cookie outlives the session so that an expired session can be told apart from none.

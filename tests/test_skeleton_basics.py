@@ -147,3 +147,27 @@ def test_language_choice_is_remembered_per_user(client, demo):
     fresh = client.application.test_client()
     sign_in(fresh, "worker")
     assert "My grid" in fresh.get("/").get_data(as_text=True)
+
+
+def test_connections_the_database_dropped_are_replaced_after_a_pause(login, demo, monkeypatch):
+    """The database restarts (or a firewall drops idle links overnight) while connections sit in
+    the pool: the first request after the pause gets a new connection and its answer, not an
+    error. A connection in constant use is not pinged on every checkout."""
+    import app as gridwalk
+    from tests.conftest import PG_ADMIN_URL, _pg_connect
+
+    if db.engine.dialect.name != "postgresql":
+        import pytest
+
+        pytest.skip("needs a database server that can end a connection: PostgreSQL only")
+    worker = login("worker")
+    assert worker.get("/api/v1/me").status_code == 200
+    db.session.remove()  # the test's own connection goes back to the pool too
+    with _pg_connect(PG_ADMIN_URL) as admin:
+        ended = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            [db.engine.url.database]).fetchone()[0]
+    assert ended >= 1
+    monkeypatch.setattr(gridwalk, "POOL_PING_AFTER_IDLE_S", 0.0)  # as if the pause were long
+    answer = worker.get("/api/v1/me")
+    assert answer.status_code == 200 and answer.get_json()["username"] == "worker"
