@@ -32,11 +32,10 @@ def main():
     from flask_login import FlaskLoginClient
     from flask_migrate import upgrade
 
-    from app.auth.models import User
+    from app.auth.models import RoleAssignment, User
     from app.demo.data import load_district_scale
     from app.extensions import db
     from app.org.models import Grid
-    from app.auth.models import RoleAssignment
 
     with fresh_app("postgres") as made:
         if made is None:
@@ -99,17 +98,17 @@ def main():
                 cursor = page["cursor"]
                 if not page["more"]:
                     break
-            _, spent = timed("media", lambda c=client, w=w: c.put(
+            _, spent = timed("media", lambda c=client, w=w, t=token: c.put(
                 f"/api/v1/media/{w.photo_id}", data=photo,
-                headers={"Content-Type": "image/jpeg", "X-CSRFToken": token}), record)
+                headers={"Content-Type": "image/jpeg", "X-CSRFToken": t}), record)
             total += spent
             for k, m in enumerate(w.reports):
                 m["data"]["category_id"] = sorted(subs)[(n + k) % len(subs)]
             for batch in w.batches():
                 body = json.dumps({"mutations": batch}, ensure_ascii=False)
-                response, spent = timed(f"push of {len(batch)}", lambda c=client, b=body: c.post(
+                response, spent = timed(f"push of {len(batch)}", lambda c=client, b=body, t=token: c.post(
                     "/api/v1/sync/push", data=b,
-                    headers={"Content-Type": "application/json", "X-CSRFToken": token}), record)
+                    headers={"Content-Type": "application/json", "X-CSRFToken": t}), record)
                 total += spent
                 statuses = {r["status"] for r in response.get_json()["results"]}
                 assert statuses == {"applied"}, response.get_json()["results"]
