@@ -235,6 +235,24 @@ def test_a_phone_made_photo_keeps_its_pixels_and_loses_its_metadata(phone):
     stored = get_storage().read(media.storage_key)
     assert b"13800138000" not in stored and Image.open(io.BytesIO(stored)).size == (1600, 1200)
 
+    # Nothing rides along in the segments that are kept: a JFIF header's thumbnail or any other
+    # APP0 (an extension holding a JPEG with GPS in its EXIF, or plain text), or an APP14.
+    inner = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x8825] = {2: (36.0, 40.0, 1.0)}  # GPS latitude
+    Image.new("RGB", (8, 8)).save(inner, "JPEG", exif=exif)
+    jfif_thumbnail = b"JFIF\0\x01\x01\x00\x00\x01\x00\x01\x02\x02" + bytes([200, 100, 50]) * 4
+    for extra in (_segment(0xE0, b"JFXX\0\x10" + inner.getvalue()),
+                  _segment(0xE0, "NAME=王芳 13800138000".encode()),
+                  _segment(0xEE, b"Adobe 13800138000 home address"),
+                  _segment(0xE0, jfif_thumbnail)):
+        photo_id, response = phone.put_photo(canvas[:2] + extra + canvas[2:])
+        assert response.status_code == 201
+        stored = get_storage().read(db.session.get(Media, photo_id).storage_key)
+        for leak in (b"Exif", b"13800138000", b"NAME", bytes([200, 100, 50]) * 4):
+            assert leak not in stored, (extra[:12], leak)
+        assert Image.open(io.BytesIO(stored)).size == (1600, 1200)
+
     # A cut-off photo is refused as before, on whichever path.
     _, response = phone.put_photo(canvas[: len(canvas) // 2])
     assert response.status_code == 422

@@ -5,6 +5,7 @@ import math
 import struct
 import warnings
 
+import numpy as np
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -177,11 +178,25 @@ def _as_sent(data: bytes, long_edge: int):
         return stripped, _thumbnail(image), width, height
 
 
-# Segments kept: the JFIF header and Adobe's colour transform flag (it changes how the pixels
-# decode). ICC, IPTC and other APPn segments and comments are dropped. A photo with EXIF or XMP
-# (APP1) takes the full path, which turns it upright by its orientation first.
-_KEPT_APP = {0xE0, 0xEE}
-_EXIF_OR_XMP = 0xE1
+# What is kept of the segments before the image: its tables and frame header, and a JFIF
+# header written anew (the phone's may carry a thumbnail of the picture before it was cropped).
+# Every other APP0 (JFIF extensions hold whole JPEGs), ICC, IPTC and other APPn segments and
+# comments are dropped. A photo with EXIF or XMP (APP1) or an Adobe segment (APP14, which
+# changes how the pixels decode) takes the full path, which re-encodes it.
+_JFIF_HEADER = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+_TABLES_AND_FRAME = {0xC0, 0xC4, 0xDB, 0xDD}  # baseline frame, Huffman, quantisation, restart
+_FULL_PATH_APP = {0xE1, 0xEE}
+
+
+def _scan_end(data: bytes, start: int):
+    """Where the marker that ends a scan's entropy-coded data begins: the first 0xFF followed by
+    a byte that is not a stuffed zero, a restart marker or more fill. In numpy, so that a file
+    made of 0xFF bytes costs no more than a photo of its size."""
+    raw = np.frombuffer(data, dtype=np.uint8, offset=start)
+    at = np.flatnonzero(raw[:-1] == 0xFF)
+    following = raw[at + 1]
+    real = at[(following != 0x00) & (following != 0xFF) & ((following < 0xD0) | (following > 0xD7))]
+    return start + int(real[0]) if len(real) else None
 
 
 def _jpeg_without_metadata(data: bytes):
@@ -190,6 +205,7 @@ def _jpeg_without_metadata(data: bytes):
     if data[:2] != b"\xff\xd8":
         return None
     out, i, n = [b"\xff\xd8"], 2, len(data)
+    jfif_written = False
     while i + 4 <= n:
         if data[i] != 0xFF:
             return None
@@ -202,24 +218,19 @@ def _jpeg_without_metadata(data: bytes):
         if length < 2 or end > n:
             return None
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
-            j = end
-            while True:
-                k = data.find(b"\xff", j)
-                if k < 0 or k + 1 >= n:
-                    return None
-                following = data[k + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    j = k + 1 if following == 0xFF else k + 2
-                    continue
-                if following != 0xD9:  # a second scan or anything else: not the simple case
-                    return None
-                out.append(data[i:k + 2])
-                return b"".join(out)
-        if marker == _EXIF_OR_XMP or (marker not in (0xC0, 0xC4, 0xDB, 0xDD)
-                                      and not (0xE0 <= marker <= 0xEF or marker == 0xFE)):
-            return None  # EXIF, progressive, arithmetic or anything unusual: the full path
-        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _KEPT_APP:
+            marker_at = _scan_end(data, end) if end < n else None
+            if marker_at is None or data[marker_at + 1] != 0xD9:
+                return None  # cut off, a second scan or anything else: not the simple case
+            out.append(data[i:marker_at + 2])
+            return b"".join(out)
+        if marker in _TABLES_AND_FRAME:
             out.append(data[i:end])
+        elif marker == 0xE0:
+            if data[i + 4:i + 9] == b"JFIF\x00" and not jfif_written:
+                out.append(_JFIF_HEADER)
+                jfif_written = True
+        elif marker in _FULL_PATH_APP or not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            return None  # EXIF, Adobe, progressive, arithmetic or anything unusual: full path
         i = end
     return None
 
