@@ -47,6 +47,10 @@ def _read_varints(data: bytes) -> np.ndarray:
 def encode(fixes) -> bytes:
     table = np.array([(t, lon, lat, acc or 0) for t, lon, lat, acc in fixes], dtype=np.float64)
     table = table.reshape(-1, 4) * np.array([1, SCALE, SCALE, 1])
+    # The sync schema bounds every value far below this; a caller that did not would otherwise
+    # see int64 wrap silently.
+    if not np.isfinite(table).all() or (np.abs(table) > 2.0 ** 52).any():
+        raise ValueError("a fix value is not finite or out of range")
     whole = np.rint(table).astype(np.int64)
     deltas = np.diff(whole, axis=0, prepend=np.zeros((1, 4), dtype=np.int64)).ravel()
     zigzag = (deltas << 1) ^ (deltas >> 63)
