@@ -61,6 +61,59 @@ def make_household(phone):
     return building, room, person
 
 
+def test_a_day_of_records_in_one_batch_is_answered_as_one_at_a_time(worker, login, caplog):
+    """Places and objects are written in runs; a room whose building is in the same batch, and
+    people with ID numbers, go one at a time, so the room finds its building and a second person
+    with the same number is refused. Each gets its history, its place in the pull and, for a
+    worker, its submission to the secretary."""
+    import logging
+
+    def mutation(kind, fields):
+        record_id = str(uuid.uuid4())
+        return record_id, {"id": str(uuid.uuid4()), "kind": "registry.create", "record_id": record_id,
+                           "author_id": worker.user_id, "created_at": RECORDED_AT, "form_version": 1,
+                           "data": {"kind": kind, "fields": fields}}
+
+    building, m_building = mutation("building", {"name": "芙蓉街20号楼", "address": "芙蓉街20号"})
+    room, m_room = mutation("room", {"parent_id": building, "name": "2单元101", "use": "rented"})
+    site, m_site = mutation("site", {"name": "芙蓉街便民超市", "site_type": "shop",
+                                     "address": "芙蓉街21号", "phone": "13800138000"})
+    from app.org.models import Grid
+
+    spot = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
+    thing, m_thing = mutation("object", {"name": "JG-0021", "object_type": "manhole",
+                                         "condition": "damaged", "address": "芙蓉街21号门口",
+                                         "lon": spot.x, "lat": spot.y})
+    person, m_person = mutation("person", {"name": "李四", "id_number": VALID_ID})
+    twin, m_twin = mutation("person", {"name": "李四", "id_number": VALID_ID})
+    batch = [m_building, m_room, m_site, m_thing, m_person, m_twin]
+    with caplog.at_level(logging.WARNING, logger="app.sync.services"):
+        results = worker.client.post("/api/v1/sync/push", json={"mutations": batch},
+                                     headers={"X-CSRFToken": worker.token}).get_json()["results"]
+    assert [r["status"] for r in results] == ["applied"] * 5 + ["rejected"], results
+    assert "id_number" in results[5]["errors"]
+    assert not [r for r in caplog.records if "fell back" in r.getMessage()]
+    db.session.remove()
+    made = {r.id: r for r in RegistryRecord.query.filter(
+        RegistryRecord.id.in_([building, room, site, thing, person, twin]))}
+    assert set(made) == {building, room, site, thing, person}
+    assert made[room].parent_id == building and made[room].grid_id == made[building].grid_id
+    assert made[site].phone_masked == "138****8000" and "13800138000" not in (made[site].phone_cipher or "")
+    assert made[site].name_pinyin == "furongjiebianminchaoshi" and made[site].name_initials == "frjbmcs"
+    assert made[thing].data["object_type"] == "manhole"
+    assert all(r.review_state == "pending" and r.version == 1 and r.created_at for r in made.values())
+    revisions = {r.record_id: r for r in RecordRevision.query.filter(RecordRevision.record_id.in_(made))}
+    assert set(revisions) == set(made) and revisions[site].changes["phone"] == [None, "138****8000"]
+    submissions = {s.record_id: s for s in Submission.query.filter(Submission.record_id.in_(made))}
+    assert set(submissions) == set(made)
+    assert submissions[building].id == m_building["id"] and submissions[building].op == "create"
+    # The records come back to the phone in the pull, and wait for the secretary's review.
+    pulled = worker.client.get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
+    assert {building, room, site, thing, person} <= {c["id"] for c in pulled if c["type"] == "record"}
+    queue = login("secretary").get("/review").get_data(as_text=True)
+    assert "芙蓉街20号楼" in queue and "芙蓉街便民超市" in queue and "JG-0021" in queue
+
+
 def test_create_links_and_encrypts(worker):
     building, room, person = make_household(worker)
     record = db.session.get(RegistryRecord, person)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import MultiDict
 
 from ..audit import services as audit
@@ -13,7 +14,8 @@ from ..media.models import Media
 from ..org.models import Grid
 from ..org.services import locate_grid
 from ..scope.services import CHANGE, VIEW, rule, scope_for
-from ..sync.services import Conflict, Forbidden, Rejected, handler, log_change
+from ..sync.models import ChangeLog
+from ..sync.services import Conflict, Forbidden, Rejected, Staged, handler, log_change, stager
 from . import privacy
 from .forms import KIND_FORMS, PARENT_KIND
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
@@ -203,13 +205,9 @@ def set_tags(user, record, tags):
     return sorted(wanted) if wanted != set(existing) else None
 
 
-def create_record(user, record_id, kind, fields, form_version=None, source="phone",
-                  submission_id=None):
-    _check_editor(user)
-    if kind not in KINDS:
-        raise Rejected({"kind": [str(_l("未知的登记类型"))]})
-    if db.session.get(RegistryRecord, record_id) is not None:
-        raise Conflict()
+def _checked_new_record(user, record_id, kind, fields, form_version):
+    """Validate a new record and build it, unsaved: (record, form, changes shown in its history).
+    Raises Rejected or Forbidden. Writes nothing."""
     form = build_form(kind, fields, form_version)
     if not form.validate():
         raise Rejected(_errors(form))
@@ -232,8 +230,18 @@ def create_record(user, record_id, kind, fields, form_version=None, source="phon
             changes[field] = [None, shown]
     if kind == "person" and getattr(form, "birth_date", None):
         record.data = {**record.data, "birth_date": form.birth_date.isoformat(), "sex": form.sex}
-    review = "approved" if scope_for(user).roles & REVIEWER_ROLES else "pending"
-    record.review_state = review
+    record.review_state = "approved" if scope_for(user).roles & REVIEWER_ROLES else "pending"
+    return record, form, changes
+
+
+def create_record(user, record_id, kind, fields, form_version=None, source="phone",
+                  submission_id=None):
+    _check_editor(user)
+    if kind not in KINDS:
+        raise Rejected({"kind": [str(_l("未知的登记类型"))]})
+    if db.session.get(RegistryRecord, record_id) is not None:
+        raise Conflict()
+    record, form, changes = _checked_new_record(user, record_id, kind, fields, form_version)
     db.session.add(record)
     db.session.flush()
     tags = set_tags(user, record, form.tags.data if "tags" in form._fields else None)
@@ -241,9 +249,9 @@ def create_record(user, record_id, kind, fields, form_version=None, source="phon
         changes["tags"] = [None, str(_l("已设置"))]
     _revision(record, user, changes, source, submission_id)
     submission = None
-    if review == "pending":
+    if record.review_state == "pending":
         submission = Submission(id=submission_id or str(uuid.uuid4()), record_id=record.id,
-                                grid_id=grid_id, op="create", author_id=user.id,
+                                grid_id=record.grid_id, op="create", author_id=user.id,
                                 applied_version=1, changes=changes, conflicts={})
         db.session.add(submission)
     return record, submission
@@ -414,6 +422,37 @@ def apply_create(user, mutation):
                                        submission_id=mutation["id"])
     return {"record_id": record.id, "version": record.version,
             "review": record.review_state}
+
+
+@stager("registry.create")
+def stage_create(user, mutation):
+    """A new record written with the rest of its run (one INSERT per table for a run of them).
+    One with a parent, an ID number or tags goes to the handler instead: its parent may be a
+    record made earlier in the same batch (a building, then its rooms), and its ID number is
+    checked against those too, which only rows already written can show."""
+    data = mutation.get("data") or {}
+    fields, kind = data.get("fields") or {}, data.get("kind")
+    if fields.get("parent_id") or fields.get("id_number") or fields.get("tags"):
+        return None
+    _check_editor(user)
+    if kind not in KINDS:
+        raise Rejected({"kind": [str(_l("未知的登记类型"))]})
+    # A record id already taken is caught by the primary key: the run is then applied one by
+    # one, and the handler answers it.
+    record, _form, changes = _checked_new_record(user, mutation["record_id"], kind, fields,
+                                                 mutation.get("form_version"))
+    state = sa_inspect(record).dict
+    values = {c.key: state[c.key] for c in RegistryRecord.__table__.columns if c.key in state}
+    rows = [(RegistryRecord, values),
+            (RecordRevision, {"record_id": record.id, "version": 1, "author_id": user.id,
+                              "changes": changes, "source": "phone", "submission_id": mutation["id"]}),
+            (ChangeLog, {"object_type": "record", "object_id": record.id, "grid_id": record.grid_id,
+                         "owner_id": None, "op": "upsert"})]
+    if record.review_state == "pending":
+        rows.append((Submission, {"id": mutation["id"], "record_id": record.id,
+                                  "grid_id": record.grid_id, "op": "create", "author_id": user.id,
+                                  "applied_version": 1, "changes": changes, "conflicts": {}}))
+    return Staged(rows, {"record_id": record.id, "version": 1, "review": record.review_state})
 
 
 @handler("registry.edit")
