@@ -360,6 +360,24 @@ def test_exports_masked_by_default_unmasked_audited(worker, login):
     assert worker.client.get("/registry/export.csv").status_code == 403
 
 
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x.example\",\"点击\")", "+1+2", "-3+4",
+                                  "@SUM(A1:A9)", "\t=1+1"])
+def test_exported_text_never_becomes_a_formula(worker, login, name):
+    """A name typed as a formula stays text in the CSV and the XLSX (OWASP CSV injection)."""
+    _, answer = worker.create("building", {"name": name, "address": "芙蓉街30号"})
+    assert answer["status"] == "applied", answer
+    secretary = login("secretary")
+    text = secretary.get("/registry/export.csv?kind=building").get_data(as_text=True)
+    names = [r[1] for r in csv.reader(io.StringIO(text.lstrip("\ufeff")))]
+    assert "'" + name.strip() in names or "'" + name in names, names
+    assert not any(n.startswith(("=", "+", "-", "@", "\t")) for n in names)
+    sheet = load_workbook(io.BytesIO(secretary.get("/registry/export.xlsx?kind=building").data)).active
+    cells = [row[1] for row in sheet.iter_rows()]
+    typed = [c for c in cells if c.value in (name, name.strip())]
+    assert typed and all(c.data_type == "s" for c in typed)
+    assert not [c for c in cells if c.data_type == "f"]
+
+
 def test_id_numbers_of_elderly_residents_are_accepted():
     """Real numbers carry the region code at issue, which may postdate the holder's birth."""
     from app.registry.privacy import check_id_number
