@@ -46,13 +46,33 @@ def test_wrong_password_message_and_audit(client, demo):
     assert row.actor_name == "worker" and row.object_type == "user"
 
 
+def _flashed(response):
+    import re
+
+    return re.findall(r'class="flash[^"]*"[^>]*>(.*?)<', response.get_data(as_text=True), re.S)
+
+
 def test_account_locks_after_repeated_failures(client, demo):
     for _ in range(app_failures(client)):
         sign_in(client, "worker", "nope-nope")
     response = sign_in(client, "worker", "gridwalk-demo")  # right password, but locked
     assert response.status_code == 401
-    assert "账户已锁定" in response.get_data(as_text=True)
+    assert "账户将锁定" in response.get_data(as_text=True)  # the rule is said, to everyone
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_locked_account_cannot_be_told_from_an_unknown_name(client, demo):
+    """The same answer for a wrong password, a locked account and a name nobody has, so names
+    cannot be collected by trying them."""
+    for _ in range(app_failures(client)):
+        sign_in(client, "worker", "nope-nope")
+    locked = sign_in(client, "worker", "gridwalk-demo")
+    for _ in range(app_failures(client)):
+        sign_in(client, "no-such-user", "nope-nope")
+    unknown = sign_in(client, "no-such-user", "nope-nope")
+    wrong = sign_in(client, "leader", "nope-nope")
+    assert locked.status_code == unknown.status_code == wrong.status_code == 401
+    assert _flashed(locked) == _flashed(unknown) == _flashed(wrong) != []
 
 
 def app_failures(client):

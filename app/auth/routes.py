@@ -105,10 +105,13 @@ def login():
             if result.user.locale:
                 session["lang"] = result.user.locale
             return redirect(safe_next(form.next.data) or url_for("home.index"))
+        # A locked account gets the answer a wrong password or an unknown name gets: otherwise
+        # trying names would tell which exist. The rule itself is no secret.
+        wrong = _("用户名或密码错误。连续输错 %(n)d 次，账户将锁定 %(m)d 分钟。",
+                  n=current_app.config["LOGIN_MAX_FAILURES"], m=current_app.config["LOGIN_LOCK_MINUTES"])
         messages = {
-            "bad_credentials": _("用户名或密码错误"),
-            "locked": _("密码错误次数过多，账户已锁定，请 %(n)d 分钟后再试",
-                        n=result.minutes_left),
+            "bad_credentials": wrong,
+            "locked": wrong,
             "throttled": _("登录尝试过于频繁，请 %(n)d 分钟后再试", n=result.minutes_left),
             "inactive": _("该账户已停用，请联系管理员"),
         }

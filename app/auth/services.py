@@ -49,6 +49,8 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
     user = User.query.filter_by(username=username).first()
     if user is not None and user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        # As long as a real check, so the answer's timing does not say the account exists.
+        check_password_hash(user.password_hash, password or "")
         db.session.add(LoginAttempt(username=username[:64], ip=ip, success=False))
         audit.record("login.locked", user, actor=user)
         db.session.commit()
