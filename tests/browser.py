@@ -29,7 +29,7 @@ def free_port():
 class LiveServer:
     """gunicorn on a free port with its own SQLite database holding the demo district."""
 
-    def __init__(self, workdir: Path, extra_env=None):
+    def __init__(self, workdir: Path, extra_env=None, gunicorn_args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = workdir / "live.db"
@@ -38,7 +38,9 @@ class LiveServer:
                     "FLASK_APP": "wsgi.py",
                     "MEDIA_ROOT": str(workdir / "media"),
                     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **(extra_env or {})}
-        self.log = open(workdir / "gunicorn.log", "w")
+        self.log_path = workdir / "gunicorn.log"
+        self.log = open(self.log_path, "w")
+        self.gunicorn_args = list(gunicorn_args)
         self.proc = None
 
     def flask(self, *args):
@@ -54,7 +56,7 @@ class LiveServer:
     def _serve(self):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "2", "--threads", "4", "wsgi:app"],
+             "--workers", "2", "--threads", "4", *self.gunicorn_args, "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
