@@ -255,6 +255,24 @@ def test_reveal_is_limited_and_audited(worker, login):
     assert row.detail == {"field": "id_number"}
 
 
+def test_a_revealed_number_is_shown_once_and_kept_nowhere(worker, login, app):
+    """The full number comes in the answer to the reveal itself, marked not to be stored: never
+    through the session cookie (a flash message) or a page a cache could keep."""
+    _, _, person = make_household(worker)
+    secretary = login("secretary")
+    detail = secretary.get(f"/registry/{person}").get_data(as_text=True)
+    response = secretary.post(f"/registry/{person}/reveal/id_number",
+                              data={"csrf_token": csrf_from(detail)})
+    assert response.status_code == 200 and VALID_ID in response.get_data(as_text=True)
+    assert "no-store" in response.headers["Cache-Control"]
+    cookie = secretary.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert VALID_ID not in repr(stored) and VALID_ID not in cookie.value
+    # The next page shows the masked number again.
+    again = secretary.get(f"/registry/{person}").get_data(as_text=True)
+    assert VALID_ID not in again and "1101**********002X" in again
+
+
 def test_sensitive_tags_only_for_grid_staff(worker, login):
     _, _, person = make_household(worker)
     assert "独居老人" in login("secretary").get(f"/registry/{person}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -97,7 +98,10 @@ def records():
 
 @bp.route("/registry/<record_id>")
 def record_detail(record_id):
-    record = get_or_404(current_user, RegistryRecord, record_id)
+    return _detail_page(get_or_404(current_user, RegistryRecord, record_id))
+
+
+def _detail_page(record, revealed=None):
     form = KIND_FORMS[record.kind]()
     history = (RecordRevision.query.filter_by(record_id=record.id)
                .order_by(RecordRevision.version.desc()).all())
@@ -117,8 +121,7 @@ def record_detail(record_id):
                            children=children, tags=tags, tag_labels=SENSITIVE_TAGS, visits=visits,
                            values=current_values(record), kinds=KIND_LABELS,
                            can_edit=bool(scope_for(current_user).roles & EDITOR_ROLES),
-                           can_reveal=may_reveal(current_user, record),
-                           revealed=request.args.get("revealed"))
+                           can_reveal=may_reveal(current_user, record), revealed=revealed)
 
 
 @bp.post("/registry/<record_id>/reveal/<field>")
@@ -130,9 +133,13 @@ def reveal_page(record_id, field):
         abort(403)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(field=field, value=value)
-    flash(_("完整号码：%(v)s（本次查看已记录）", v=value or "—"), "info")
-    return redirect(url_for("registry.record_detail", record_id=record.id))
+        response = jsonify(field=field, value=value)
+    else:
+        # Shown in this answer only: a flash message would carry the number in the session
+        # cookie, and a redirected page could be kept by a cache.
+        response = make_response(_detail_page(record, revealed=value or "—"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _form_fields(form):
