@@ -97,7 +97,9 @@ def load_config(instance_path: str) -> dict:
         # Sign-in throttling: per account and per client address, in a rolling window.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", 15),
-        "LOGIN_IP_MAX_FAILURES": _int("LOGIN_IP_MAX_FAILURES", 30),
+        # Per address and name, and (higher: phones share carrier addresses) per address alone.
+        "LOGIN_IP_USER_MAX_FAILURES": _int("LOGIN_IP_USER_MAX_FAILURES", 10),
+        "LOGIN_IP_MAX_FAILURES": _int("LOGIN_IP_MAX_FAILURES", 100),
         "LOGIN_IP_WINDOW_MINUTES": _int("LOGIN_IP_WINDOW_MINUTES", 10),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 40) * 1024 * 1024,

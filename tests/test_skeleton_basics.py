@@ -88,7 +88,40 @@ def test_sign_in_from_one_address_is_throttled(client, demo, app):
         assert response.status_code == 429
         assert "登录尝试过于频繁" in response.get_data(as_text=True)
     finally:
-        app.config["LOGIN_IP_MAX_FAILURES"] = 30
+        app.config["LOGIN_IP_MAX_FAILURES"] = 100
+
+
+def test_throttled_attempts_do_not_extend_the_block(client, demo, app):
+    """Phones behind one carrier address keep trying while it is blocked: the block still ends
+    when the failures that caused it leave the window."""
+    from app.auth.models import LoginAttempt
+
+    app.config["LOGIN_IP_MAX_FAILURES"] = 3
+    try:
+        for name in ("a-user", "b-user", "c-user"):
+            sign_in(client, name, "whatever")
+        causes = [a.id for a in LoginAttempt.query.all()]
+        for _ in range(5):
+            assert sign_in(client, "worker", "gridwalk-demo").status_code == 429
+        # The window passes for the three failures; the throttled tries were made just now.
+        window = timedelta(minutes=app.config["LOGIN_IP_WINDOW_MINUTES"], seconds=30)
+        for attempt in LoginAttempt.query.filter(LoginAttempt.id.in_(causes)):
+            attempt.at -= window
+        db.session.commit()
+        assert sign_in(client, "worker", "gridwalk-demo").status_code == 302
+    finally:
+        app.config["LOGIN_IP_MAX_FAILURES"] = 100
+
+
+def test_one_name_tried_again_and_again_is_throttled_without_blocking_the_address(client, demo, app):
+    """Guessing at one name from an address is stopped long before the address's own ceiling,
+    so the other people behind that address can still sign in."""
+    limit = app.config["LOGIN_IP_USER_MAX_FAILURES"]
+    assert limit < app.config["LOGIN_IP_MAX_FAILURES"]
+    for _ in range(limit):
+        assert sign_in(client, "no-such-user", "guess").status_code == 401
+    assert sign_in(client, "no-such-user", "guess").status_code == 429
+    assert sign_in(client, "leader", "gridwalk-demo").status_code == 302
 
 
 def test_successful_sign_in_is_audited_with_role(login, demo):

@@ -1,4 +1,4 @@
-"""Sign-in: password check, per-account lockout and per-address throttling."""
+"""Sign-in: password check, per-account lockout, and throttling per address and name and per address."""
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,13 +25,17 @@ class SignInResult:
     minutes_left: int = 0
 
 
-def _address_throttled(ip: str) -> bool:
+def _throttled(ip: str, username: str) -> bool:
+    """Too many failures in the window from this address for this name, or from this address
+    at all. The address's own ceiling is the higher one: a community's phones often share one
+    carrier address, and one person's guessing must not lock out the rest."""
     cfg = current_app.config
     since = utcnow() - timedelta(minutes=cfg["LOGIN_IP_WINDOW_MINUTES"])
     failures = LoginAttempt.query.filter(
-        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since
-    ).count()
-    return failures >= cfg["LOGIN_IP_MAX_FAILURES"]
+        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    if failures.count() >= cfg["LOGIN_IP_MAX_FAILURES"]:
+        return True
+    return failures.filter(LoginAttempt.username == username).count() >= cfg["LOGIN_IP_USER_MAX_FAILURES"]
 
 
 def authenticate(username: str, password: str, ip: str) -> SignInResult:
@@ -40,8 +44,8 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
     cfg = current_app.config
     username = (username or "").strip()
     now = utcnow()
-    if _address_throttled(ip):
-        db.session.add(LoginAttempt(username=username[:64], ip=ip, success=False))
+    if _throttled(ip, username[:64]):
+        # Audited, but not counted as a failure: tries while blocked must not extend the block.
         audit.record("login.throttled", object_type="user", object_id=username[:64])
         db.session.commit()
         return SignInResult(error="throttled", minutes_left=cfg["LOGIN_IP_WINDOW_MINUTES"])
