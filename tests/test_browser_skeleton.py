@@ -25,7 +25,7 @@ def test_worker_signs_in_on_a_phone_and_sees_own_grid(live_server, phone):
 def test_wrong_password_is_explained_in_the_browser(live_server, phone):
     page = phone.new_page()
     sign_in(page, live_server.url, "secretary", "not-the-password")
-    assert page.get_by_role("alert").inner_text() == "用户名或密码错误"
+    assert page.get_by_role("alert").inner_text() == "用户名或密码错误。连续输错 5 次，账户将锁定 15 分钟。"
 
 
 def test_english_is_one_tap_away_and_desktop_has_a_sidebar(live_server, browser):
