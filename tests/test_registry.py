@@ -114,6 +114,25 @@ def test_a_day_of_records_in_one_batch_is_answered_as_one_at_a_time(worker, logi
     assert "芙蓉街20号楼" in queue and "芙蓉街便民超市" in queue and "JG-0021" in queue
 
 
+def test_an_edit_cannot_hang_a_record_under_one_out_of_reach(worker, login):
+    """A pushed edit's parent_id is checked like a new record's: it must be a record of the right
+    kind that the worker may see, in the same grid; otherwise nothing changes."""
+    building, room, _person = make_household(worker)
+    elsewhere = Phone(login("w-dmh-bhz-01"))
+    far_building, answer = elsewhere.create("building", {"name": "大明湖路1号楼", "address": "大明湖路1号"})
+    assert answer["status"] == "applied", answer
+    site, answer = worker.create("site", {"name": "芙蓉街小卖部", "site_type": "shop",
+                                          "address": "芙蓉街22号"})
+    assert answer["status"] == "applied", answer
+    for wrong_parent in (far_building, site, "no-such-record"):
+        answer = worker.edit(room, 1, {"parent_id": wrong_parent}, {"parent_id": building})
+        assert answer["status"] == "rejected" and "parent_id" in answer["errors"], (wrong_parent, answer)
+    db.session.remove()
+    assert db.session.get(RegistryRecord, room).parent_id == building
+    second, answer = worker.create("building", {"name": "芙蓉街12号院2号楼", "address": "芙蓉街12号"})
+    assert worker.edit(room, 1, {"parent_id": second}, {"parent_id": building})["status"] == "applied"
+
+
 def test_create_links_and_encrypts(worker):
     building, room, person = make_household(worker)
     record = db.session.get(RegistryRecord, person)

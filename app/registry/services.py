@@ -284,6 +284,12 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
     if not form.validate():
         raise Rejected({k: v for k, v in _errors(form).items()})
     proposed = form_values(form)
+    if "parent_id" in fields and proposed.get("parent_id") != record.parent_id:
+        # Checked as for a new record, and in the record's own grid: a pushed id could name any
+        # record, another community's included.
+        parent = _parent(user, record.kind, proposed.get("parent_id"))
+        if parent is not None and parent.grid_id != record.grid_id:
+            raise Rejected({"parent_id": [str(_l("所选的上级记录不存在或不可用"))]})
     base = base or {}
     applied, conflicts = {}, {}
     for field in fields:
