@@ -371,6 +371,13 @@ def test_outbox_file_ingest_is_idempotent(phone, login):
         assert expected in page.get_data(as_text=True)
     event = Event.query.one()
     assert event.reporter.username == "worker" and event.photos[0].media_id == photo_id
+    # Each record applied from a file is audited: who brought it in, whose it is, what it is.
+    from app.audit.models import AuditLog
+
+    (row,) = AuditLog.query.filter_by(action="sync.ingest.applied").all()
+    assert row.actor_name == "secretary" and row.object_id == mutation["id"]
+    assert row.detail == {"kind": "event.report", "record_id": mutation["record_id"],
+                          "author_id": phone.user_id}
     # A secretary elsewhere may not ingest this worker's records.
     other = login("s-qcl-acs")
     token = csrf_from(other.get("/sync/ingest").get_data(as_text=True))

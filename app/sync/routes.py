@@ -118,7 +118,13 @@ def ingest_outbox_file(raw: bytes, acting_user):
         if photo_error:
             results.append({"id": m["id"], "status": "rejected", "message": photo_error})
             continue
-        results.extend(services.apply_batch(author, [m]))
+        answer = services.apply_batch(author, [m])[0]
+        results.append(answer)
+        if answer["status"] == "applied":
+            # Each record brought in by hand is audited with who brought it and whose it is.
+            audit.record("sync.ingest.applied", object_type="sync_mutation", object_id=m["id"],
+                         detail={"kind": m["kind"], "record_id": m["record_id"],
+                                 "author_id": author.id})
         db.session.commit()
     audit.record("sync.ingest", object_type="sync_mutation",
                  detail={"count": len(results),
