@@ -127,6 +127,33 @@ def test_out_of_list_task_is_refused_and_logged(demo, login):
     assert "协助收取物业费" in approvals and "不予准入" in approvals
 
 
+def test_another_districts_command_centre_neither_sees_nor_decides_our_requests(demo, login):
+    """Out-of-list requests go to the command centre of the district whose grids they name."""
+    from app.auth.models import RoleAssignment
+    from app.auth.services import hash_password
+    from app.org.models import OrgUnit
+
+    district = OrgUnit(code="SZ", name="市中区", level="district")
+    db.session.add(district)
+    db.session.add(User(username="command-sz", display_name="市中区指挥中心",
+                        password_hash=hash_password("gridwalk-demo"), locale="zh_Hans",
+                        assignments=[RoleAssignment(role="command", org_unit=district)]))
+    db.session.commit()
+    new_task(login("secretary"), title="配合开展燃气入户安检", reason="燃气公司专项行动",
+             request_approval="y")
+    task = newest()
+    other = login("command-sz")
+    assert "配合开展燃气入户安检" not in other.get("/tasks/approvals").get_data(as_text=True)
+    assert other.get(f"/tasks/{task.id}").status_code == 404
+    token = csrf_from(other.get("/tasks/approvals").get_data(as_text=True))
+    answer = other.post(f"/tasks/{task.id}/decide", data={"csrf_token": token, "decision": "approve",
+                                                           "note": "同意"})
+    assert answer.status_code in (403, 404)
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).status == "pending_approval"
+    assert "配合开展燃气入户安检" in login("command").get("/tasks/approvals").get_data(as_text=True)
+
+
 def test_out_of_list_task_goes_to_the_district_for_approval(demo, login):
     secretary, command = login("secretary"), login("command")
     new_task(secretary, title="配合开展燃气入户安检", reason="燃气公司专项行动，需网格员带路",

@@ -163,8 +163,7 @@ def detail(task_id):
 
         reports = (TaskReport.query.filter_by(task_id=task.id)
                    .order_by(TaskReport.done_at.desc()).limit(100).all())
-    can_decide = (task.status == "pending_approval" and "command" in scope_for(current_user).roles
-                  and task.assigner_id != current_user.id)
+    can_decide = services.decides_on(current_user, task) and task.assigner_id != current_user.id
     return render_template("tasks/detail.html", task=task, rows=rows, total=total, reports=reports,
                            results=results, can_decide=can_decide, decision_form=DecisionForm(),
                            can_close=task.assigner_id == current_user.id and task.status == "open",
@@ -215,7 +214,8 @@ def approvals():
                                  AuditLog.action.in_(("task.refused", "task.approved",
                                                       "task.approval_requested")))
            .order_by(AuditLog.id.desc()).limit(300).all())
-    log = [row for row in log if int(row.object_id) in visible or "command" in current_user.roles][:100]
+    # The command centre's scope is its district: it sees that district's log, not every one.
+    log = [row for row in log if int(row.object_id) in visible][:100]
     return render_template("tasks/approvals.html", pending=pending, log=log, **_labels())
 
 

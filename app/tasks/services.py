@@ -152,6 +152,14 @@ def is_recipient(user, task):
     return bool(targets_of(user, task))
 
 
+def decides_on(user, task) -> bool:
+    """The command centre of the district whose grids an out-of-list request names decides it;
+    another district's does not see it."""
+    scope = scope_for(user)
+    return task.status == "pending_approval" and "command" in scope.roles and any(
+        scope.covers_grid(t.grid_id) for t in task.targets)
+
+
 @rule(Task)
 def _task_rule(user, task, action):
     scope = scope_for(user)
@@ -159,7 +167,7 @@ def _task_rule(user, task, action):
         return action == VIEW
     if task.assigner_id == user.id:
         return True
-    if task.status == "pending_approval" and "command" in scope.roles:
+    if decides_on(user, task):
         return True  # the district decides on out-of-list tasks
     if action == CHANGE:
         return False
@@ -257,7 +265,7 @@ def decide(user, task, approve, note=""):
     """The district approves or refuses an out-of-list task. Commits."""
     if task.status != "pending_approval":
         raise AdmissionError({"_": [str(_l("这项任务不在待审批状态"))]})
-    if "command" not in scope_for(user).roles:
+    if not decides_on(user, task):
         raise Forbidden(_l("只有区指挥中心可以审批清单外事项"))
     if task.assigner_id == user.id:
         raise Forbidden(_l("不能审批自己提出的申请"))
@@ -433,9 +441,12 @@ def volunteer_minutes(user, since=None):
 
 
 def pending_approvals(user):
-    if "command" not in scope_for(user).roles:
+    scope = scope_for(user)
+    if "command" not in scope.roles:
         return Task.query.filter(false())
-    return Task.query.filter_by(status="pending_approval").order_by(Task.created_at)
+    in_district = db.select(TaskTarget.task_id).where(scope.grid_clause(TaskTarget.grid_id))
+    return (Task.query.filter(Task.status == "pending_approval", Task.id.in_(in_district))
+            .order_by(Task.created_at))
 
 
 def assigned_by_scope(user):
