@@ -224,3 +224,58 @@ def test_connections_the_database_dropped_are_replaced_after_a_pause(login, demo
     monkeypatch.setattr(gridwalk, "POOL_PING_AFTER_IDLE_S", 0.0)  # as if the pause were long
     answer = worker.get("/api/v1/me")
     assert answer.status_code == 200 and answer.get_json()["username"] == "worker"
+
+
+def _copy_cookies(source, target):
+    for cookie in source._cookies.values():
+        target._cookies[(cookie.domain, cookie.path, cookie.key)] = cookie
+
+
+def test_signing_out_ends_every_session_of_that_user(login, demo, app):
+    """A cookie copied before sign-out (or the same account signed in on another phone) stops
+    working when the user signs out."""
+    phone = login("worker")
+    copy = app.test_client()
+    _copy_cookies(phone, copy)
+    assert copy.get("/api/v1/me").status_code == 200
+    token = csrf_from(phone.get("/").get_data(as_text=True))
+    phone.post("/logout", data={"csrf_token": token})
+    assert copy.get("/api/v1/me").status_code == 401
+    assert login("worker").get("/api/v1/me").status_code == 200  # signing in again works
+
+
+def test_an_admin_password_reset_ends_the_users_sessions(login, demo):
+    phone = login("worker")
+    admin = login("admin")
+    worker = User.query.filter_by(username="worker").one()
+    page = admin.get(f"/admin/users/{worker.id}").get_data(as_text=True)
+    answer = admin.post(f"/admin/users/{worker.id}", data={
+        "csrf_token": csrf_from(page), "username": "worker", "display_name": worker.display_name,
+        "locale": "zh_Hans", "active": "y", "password": "a-new-password-1"})
+    assert answer.status_code == 302
+    assert phone.get("/api/v1/me").status_code == 401
+    assert login("worker", "a-new-password-1").get("/api/v1/me").status_code == 200
+
+
+def test_a_user_changes_their_own_password(login, demo, client):
+    """The current password is asked for; the change ends the user's other sessions and keeps
+    this one; the old password no longer signs in."""
+    phone, other = login("worker"), login("worker")
+    page = phone.get("/me/password")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    wrong = phone.post("/me/password", data={"csrf_token": token, "current": "not-it",
+                                             "new": "brand-new-pass-9", "confirm": "brand-new-pass-9"})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    short = phone.post("/me/password", data={"csrf_token": token, "current": "gridwalk-demo",
+                                             "new": "short", "confirm": "short"})
+    assert short.status_code == 400
+    assert other.get("/api/v1/me").status_code == 200  # nothing changed yet
+    done = phone.post("/me/password", data={"csrf_token": token, "current": "gridwalk-demo",
+                                            "new": "brand-new-pass-9", "confirm": "brand-new-pass-9"})
+    assert done.status_code == 302
+    assert phone.get("/api/v1/me").status_code == 200
+    assert other.get("/api/v1/me").status_code == 401
+    assert sign_in(client, "worker", "gridwalk-demo").status_code == 401
+    assert login("worker", "brand-new-pass-9").get("/api/v1/me").status_code == 200
+    assert AuditLog.query.filter_by(action="password.changed").count() == 1

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ..audit import services as audit
 from ..audit.models import AuditLog
 from ..auth.models import ROLES, RoleAssignment, User
-from ..auth.services import assign_role, hash_password
+from ..auth.services import assign_role, end_sessions, hash_password
 from ..extensions import db
 from ..org import services as org_services
 from ..org.models import Grid, OrgUnit
@@ -174,6 +174,7 @@ def user_edit(user_id=None):
                 setattr(user, key, value)
             if form.password.data:
                 user.password_hash = hash_password(form.password.data)
+                end_sessions(user)  # whoever knew the old password is signed out everywhere
                 changes["password"] = "reset"
             if form.unlock.data:
                 user.locked_until, user.failed_logins = None, 0

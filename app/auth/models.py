@@ -39,6 +39,9 @@ class User(UserMixin, db.Model):
     locked_until = db.Column(db.DateTime)
     last_login_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # Carried in each signed session: raising it ends every session of this user on every host
+    # (sign-out, a password change, an admin's reset).
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     assignments = db.relationship(
         "RoleAssignment", back_populates="user", cascade="all, delete-orphan",

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..audit import services as audit
 from ..extensions import db, login_manager
 from . import services
-from .forms import LanguageForm, LoginForm
+from .forms import LanguageForm, LoginForm, PasswordChangeForm
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -40,9 +40,16 @@ def wants_json():
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+SESSION_VERSION_KEY = "session_version"
+
+
 @login_manager.user_loader
 def load_user(user_id):
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is not None and session.get(SESSION_VERSION_KEY, 0) != user.session_version:
+        g.session_expired = True  # ended elsewhere: sign-out, a password change or a reset
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -101,6 +108,7 @@ def login():
             session.clear()
             session.permanent = True
             login_user(result.user, remember=False)
+            session[SESSION_VERSION_KEY] = result.user.session_version
             session["last_seen"] = datetime.now(UTC).timestamp()
             if result.user.locale:
                 session["lang"] = result.user.locale
@@ -125,11 +133,30 @@ def login():
 @login_required
 def logout():
     audit.record("logout", current_user)
+    services.end_sessions(current_user)  # a copied cookie, or this account on another phone
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password: the current one is asked for. Every other session of this
+    user ends; this one goes on."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        if services.change_password(current_user, form.current.data, form.new.data):
+            session[SESSION_VERSION_KEY] = current_user.session_version
+            flash(_("密码已修改，其他设备上的登录已退出"), "info")
+            return redirect(url_for("home.me"))
+        form.current.errors.append(_("当前密码不正确"))
+    if form.errors:
+        status = 400
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/language/<code>", methods=["POST"])

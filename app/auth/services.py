@@ -124,3 +124,21 @@ def assign_role(user, role, *, grid=None, unit=None, department=None):
                                 department=department)
     db.session.add(assignment)
     return assignment
+
+
+def end_sessions(user: User) -> None:
+    """End every signed-in session of ``user``, on every host (the caller commits)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Set a new password if ``current`` is right; ends the user's sessions. Commits."""
+    if not check_password_hash(user.password_hash, current or ""):
+        audit.record("password.change_failed", user, actor=user)
+        db.session.commit()
+        return False
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    audit.record("password.changed", user, actor=user)
+    db.session.commit()
+    return True
