@@ -103,18 +103,7 @@ function iosHint() {
   }
 }
 
-// Whoever used this browser before (signed out, or someone else now signed in): their pulled
-// data and kept pages go. Runs on every page, the sign-in page included.
-async function forgetPreviousUser() {
-  const userId = Number(document.body.dataset.userId || 0);
-  if ((await store.getMeta('owner', 0)) === userId) return;
-  await store.forgetPulled();
-  if (window.caches) for (const key of await caches.keys()) if (key === 'gridwalk-pages') await caches.delete(key);
-  await store.setMeta('owner', userId);
-}
-
-async function boot() {
-  await forgetPreviousUser().catch((err) => console.error('forget previous user', err));
+function boot() {
   if (!document.body.dataset.userId) return;
   onChange(renderStatus);
   renderStatus();

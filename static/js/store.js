@@ -114,15 +114,3 @@ export async function applyChanges(changes) {
   }
   await Promise.all([...writes, tx.done]);
 }
-
-// A shared phone: what one user pulled (records, the cursor, grid shapes, sync times) is not
-// kept for the next one. Unsent outbox items stay with their photos: they are sent when their
-// author signs in again, and no one else's sync sends them.
-const PULLED_META = ['cursor', 'grids', 'lastSync', 'authNeeded'];
-export async function forgetPulled() {
-  const db = await dbPromise;
-  const tx = db.transaction(['records', 'meta'], 'readwrite');
-  await tx.objectStore('records').clear();
-  for (const key of PULLED_META) await tx.objectStore('meta').delete(key);
-  await tx.done;
-}
