@@ -141,14 +141,15 @@ def fixes_of(patrol):
     return sorted(fixes)
 
 
-def trace_flags(fixes):
-    """Teleport jumps, zero-accuracy (mocked) fixes, speeds no one walks or rides."""
+def trace_flags(fixes, legs=None):
+    """Teleport jumps, zero-accuracy (mocked) fixes, speeds no one walks or rides. ``legs``:
+    the fixes' leg lengths when the caller has them already."""
     flags = set()
     if any(fix[3] == 0 for fix in fixes):
         flags.add("mocked_accuracy")
     if len(fixes) > 1:
         times = np.array([fix[0] for fix in fixes], dtype=np.float64)
-        speeds = leg_lengths_m(fixes) / np.maximum(np.diff(times), 1)
+        speeds = (leg_lengths_m(fixes) if legs is None else legs) / np.maximum(np.diff(times), 1)
         if (speeds > TELEPORT_M_PER_S).any():
             flags.add("teleport")
         fast = (speeds > FAST_M_PER_S).astype(np.int64)
@@ -161,7 +162,8 @@ def trace_flags(fixes):
 def summarise(patrol, fixes=None):
     fixes = fixes_of(patrol) if fixes is None else fixes
     patrol.point_count = len(fixes)
-    patrol.distance_m = round(float(leg_lengths_m(fixes).sum()), 1)
+    legs = leg_lengths_m(fixes)
+    patrol.distance_m = round(float(legs.sum()), 1)
     end = patrol.ended_at or (datetime.fromtimestamp(fixes[-1][0], UTC).replace(tzinfo=None)
                               if fixes else patrol.started_at)
     patrol.duration_s = _seconds(end - patrol.started_at)
@@ -169,7 +171,7 @@ def summarise(patrol, fixes=None):
     patrol.gap_count = len(gaps)
     patrol.gap_s = int(sum((g.ended_at - g.started_at).total_seconds() for g in gaps))
     patrol.coverage_pct = coverage_pct(fixes, patrol.grid.shape)
-    patrol.flags = trace_flags(fixes)
+    patrol.flags = trace_flags(fixes, legs)
 
 
 def stop_patrol(user, patrol_id, ended_at):
