@@ -29,7 +29,6 @@ class RegistryRecord(db.Model):
     id_cipher = db.Column(db.Text)
     id_hash = db.Column(db.String(64), index=True)
     id_masked = db.Column(db.String(32), nullable=False, default="")
-    id_tail = db.Column(db.String(4), index=True)
     phone_cipher = db.Column(db.Text)
     phone_hash = db.Column(db.String(64), index=True)
     phone_masked = db.Column(db.String(32), nullable=False, default="")

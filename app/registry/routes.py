@@ -54,7 +54,7 @@ def _signed_in():
 
 
 def search_query(user, kind=None, q=""):
-    """Records in scope matching a name (or its pinyin / initials), an ID number, a phone
+    """Records in scope matching a name (or its pinyin / initials), a whole ID number, a phone
     number or its last four digits, or an address; prefix matches use the indexes."""
     from .privacy import keyed_hash, normalise_id
 
@@ -68,9 +68,10 @@ def search_query(user, kind=None, q=""):
             query = query.filter(RegistryRecord.id_hash == keyed_hash(normalise_id(digits)))
         elif digits.isdigit() and len(digits) == 11:
             query = query.filter(RegistryRecord.phone_hash == keyed_hash(digits))
-        elif len(digits) == 4 and digits[:3].isdigit() and (digits[3].isdigit() or digits[3] in "xX"):
-            query = query.filter(db.or_(RegistryRecord.phone_tail == digits,
-                                        RegistryRecord.id_tail == digits.upper()))
+        elif len(digits) == 4 and digits.isdigit():
+            # A phone's last four only: the ID number's last digits would, searched one by one,
+            # give back what its mask hides.
+            query = query.filter(RegistryRecord.phone_tail == digits)
         else:
             # A plain 'q%' pattern (no ESCAPE, no concatenation) lets both databases use the
             # prefix indexes; wildcards typed by the user are dropped, not interpreted.
@@ -132,14 +133,28 @@ def reveal_page(record_id, field):
     except Forbidden:
         abort(403)
     db.session.commit()
+    # The birth date is kept only inside the number, so it is shown with it.
+    birth = _birth_date_of(value) if field == "id_number" else None
     if request.accept_mimetypes.best == "application/json":
-        response = jsonify(field=field, value=value)
+        response = jsonify(field=field, value=value, birth_date=birth)
     else:
         # Shown in this answer only: a flash message would carry the number in the session
         # cookie, and a redirected page could be kept by a cache.
-        response = make_response(_detail_page(record, revealed=value or "—"))
+        shown = value or "—"
+        if birth:
+            shown = _("%(number)s，出生日期 %(date)s", number=shown, date=birth)
+        response = make_response(_detail_page(record, revealed=shown))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _birth_date_of(number):
+    from .privacy import check_id_number
+
+    try:
+        return check_id_number(number)[1].isoformat() if number else None
+    except ValueError:
+        return None
 
 
 def _form_fields(form):

@@ -97,7 +97,6 @@ def _set(record, field, value):
         record.id_cipher = privacy.encrypt(value)
         record.id_hash = privacy.keyed_hash(value)
         record.id_masked = privacy.mask_id(value)
-        record.id_tail = value[-4:] if value else None
         return record.id_masked or None
     if field == "phone":
         if value and "*" in value:
@@ -229,7 +228,7 @@ def _checked_new_record(user, record_id, kind, fields, form_version):
         if value is not None:
             changes[field] = [None, shown]
     if kind == "person" and getattr(form, "birth_date", None):
-        record.data = {**record.data, "birth_date": form.birth_date.isoformat(), "sex": form.sex}
+        record.data = {**record.data, **privacy.birth_fields(form.birth_date, form.sex)}
     record.review_state = "approved" if scope_for(user).roles & REVIEWER_ROLES else "pending"
     return record, form, changes
 
@@ -314,7 +313,7 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
             continue
         applied[field] = [server, _set(record, field, new)]
     if record.kind == "person" and "id_number" in applied and getattr(form, "birth_date", None):
-        record.data = {**record.data, "birth_date": form.birth_date.isoformat(), "sex": form.sex}
+        record.data = {**record.data, **privacy.birth_fields(form.birth_date, form.sex)}
     if "tags" in fields and "tags" in form._fields and set_tags(user, record, form.tags.data) is not None:
         applied["tags"] = [None, str(_l("已修改"))]
     if not applied and not conflicts:

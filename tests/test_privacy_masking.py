@@ -1,0 +1,126 @@
+"""Masked ID numbers cannot be rebuilt (issue 12, item 1).
+
+For every role, everything it receives about a resident (pages, the phone's pull, the API, the
+exports), and a database copy taken without DATA_KEY, is gathered and the valid ID numbers
+consistent with it are counted. The attacker is assumed to know the district's region code, the
+person's birth year and sex (the pages show them) and whatever digits any mask shows; the count
+must stay at 10,000 or more.
+"""
+import calendar
+import json
+import re
+from datetime import date
+
+import pytest
+
+from app.extensions import db
+from app.registry.models import RecordRevision, RegistryRecord, Submission
+from app.registry.privacy import decrypt
+from tests.conftest import csrf_from
+
+MIN_CANDIDATES = 10_000
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CHECK = "10X98765432"
+MASK = re.compile(r"(?<![0-9X*])[0-9X*]{18}(?![0-9X*])")
+ROLES = ["admin", "command", "street", "secretary", "leader", "worker", "rider", "dept"]
+PERSON = "赵秀英"  # the demo resident born 1944-03-05, seq 002
+
+
+def candidates(number, texts):
+    """How many valid ID numbers fit the region, birth year, sex and every mask in ``texts``."""
+    joined = "\n".join(texts)
+    if number in joined:
+        return 1  # the full number itself was shown
+    masks = [m for m in MASK.findall(joined) if "*" in m]
+    birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    dates = [birth] if any(f in joined for f in (
+        birth.isoformat(), birth.strftime("%Y%m%d"), f"{birth.year}年{birth.month}月{birth.day}日",
+        birth.strftime("%m-%d"), birth.strftime("%m%d"))) else [
+        date(birth.year, m, d) for m in range(1, 13)
+        for d in range(1, calendar.monthrange(birth.year, m)[1] + 1)]
+    fixed = {i: c for mask in masks for i, c in enumerate(mask) if c != "*"}
+    sex_parity = int(number[16]) % 2
+    count = 0
+    for day in dates:
+        body = number[:6] + day.strftime("%Y%m%d")
+        if any(fixed.get(i, ch) != ch for i, ch in enumerate(body)):
+            continue
+        partial = sum(int(ch) * w for ch, w in zip(body, WEIGHTS, strict=False))
+        for seq in range(1000):
+            digits = f"{seq:03d}"
+            if int(digits[2]) % 2 != sex_parity:
+                continue
+            if any(fixed.get(14 + i, ch) != ch for i, ch in enumerate(digits)):
+                continue
+            total = partial + sum(int(ch) * w for ch, w in zip(digits, WEIGHTS[14:], strict=True))
+            if fixed.get(17, CHECK[total % 11]) == CHECK[total % 11]:
+                count += 1
+    return count
+
+
+def test_the_check_digit_arithmetic_matches_the_standard():
+    from stdnum.cn import ric
+    body = "37010219440305002"
+    total = sum(int(ch) * w for ch, w in zip(body, WEIGHTS, strict=True))
+    assert CHECK[total % 11] == ric.calc_check_digit(body + "0")
+    # The old mask (first 4, last 4) beside the birth date left one number: the arithmetic sees it.
+    number = body + ric.calc_check_digit(body + "0")
+    assert candidates(number, ["3701**********" + number[-4:], "1944-03-05"]) == 1
+    assert candidates(number, []) > 100_000
+
+
+def _gather(client, record):
+    """Every answer this client gets that can carry the person's data."""
+    texts = []
+    for url in ("/registry", f"/registry?q={record.name}", f"/registry/{record.id}",
+                f"/registry/{record.id}/edit", f"/api/v1/registry/{record.id}", "/review",
+                "/registry/export.csv", "/registry/app"):
+        response = client.get(url)
+        if response.status_code == 200:
+            texts.append(response.get_data(as_text=True))
+    cursor = 0
+    while True:
+        response = client.get(f"/api/v1/sync/pull?cursor={cursor}")
+        if response.status_code != 200:
+            break
+        body = response.get_json()
+        texts.append(json.dumps(body, ensure_ascii=False))
+        if not body["more"] or body["cursor"] == cursor:
+            break
+        cursor = body["cursor"]
+    return texts
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_no_role_can_rebuild_a_masked_id_number(demo, login, username):
+    record = RegistryRecord.query.filter_by(name=PERSON).one()
+    number = decrypt(record.id_cipher)
+    texts = _gather(login(username), record)
+    found = candidates(number, texts)
+    assert found >= MIN_CANDIDATES, f"{username} narrows {PERSON}'s number to {found} candidates"
+
+
+def test_a_database_copy_without_the_key_cannot_rebuild_them(demo):
+    """Everything stored in clear: the record's columns and data, its history and submissions."""
+    for record in RegistryRecord.query.filter_by(kind="person"):
+        number = decrypt(record.id_cipher)
+        row = db.session.execute(db.select(RegistryRecord.__table__).where(
+            RegistryRecord.id == record.id)).mappings().one()
+        clear = {k: v for k, v in row.items() if not k.endswith(("_cipher", "_hash"))}
+        texts = [json.dumps(clear, default=str, ensure_ascii=False)]
+        texts += [json.dumps(r.changes, ensure_ascii=False)
+                  for r in RecordRevision.query.filter_by(record_id=record.id)]
+        texts += [json.dumps([s.changes, s.conflicts], ensure_ascii=False)
+                  for s in Submission.query.filter_by(record_id=record.id)]
+        found = candidates(number, texts)
+        assert found >= MIN_CANDIDATES, f"{record.name}: {found} candidates from a database copy"
+
+
+def test_a_reveal_still_gives_the_whole_number_and_its_birth_date(demo, login):
+    record = RegistryRecord.query.filter_by(name=PERSON).one()
+    secretary = login("secretary")
+    page = secretary.get(f"/registry/{record.id}").get_data(as_text=True)
+    assert "1944" in page and "1944-03-05" not in page  # the birth year, not the date
+    shown = secretary.post(f"/registry/{record.id}/reveal/id_number",
+                           data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
+    assert decrypt(record.id_cipher) in shown and "1944-03-05" in shown
