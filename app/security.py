@@ -46,7 +46,20 @@ def install_security(app):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
-        # Signed-in pages hold personal data: never keep them in shared caches.
-        if not request.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "private, no-cache")
+        if not request.path.startswith("/static/") and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = cache_policy(response)
         return response
+
+
+def cache_policy(response):
+    """Nothing personal is kept by any cache, except the pages a reporter's phone needs offline
+    (its own shell, reports and tasks; no resident's data), which the user's own browser may
+    keep and must revalidate. The service worker keeps nothing marked no-store."""
+    from flask_login import current_user
+
+    from .ui import offline_pages
+
+    if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
+            and current_user.is_authenticated and request.path in offline_pages(current_user)):
+        return "private, no-cache"
+    return "no-store"

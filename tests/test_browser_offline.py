@@ -7,6 +7,7 @@ d) an expired session keeps the outbox, asks for sign-in, and syncs under the ri
 e) an invalid report comes back as "needs fixing", is fixed on the phone, and syncs.
 """
 import sqlite3
+import time
 
 from playwright.sync_api import expect
 
@@ -140,15 +141,16 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
     expect(auth).to_contain_text("登录已过期")
     assert outbox_states(page) == ["pending", "pending"]
 
-    # Someone else signs in on this phone: the worker's records are refused and kept.
+    # Someone else signs in on this phone: the worker's records stay, unseen and unsent.
     auth.get_by_role("link", name="重新登录").click()
     page.wait_for_url(lambda url: "/login?next=" in url)
     sign_in(page, live_server.url, "leader", navigate=False)
     assert page.url.endswith("/reports")  # back where the worker was
-    wait_for_outbox(page, lambda states: states == ["blocked", "blocked"],
-                    poke=lambda: page.get_by_role("button", name="立即同步").click())
-    blocked = page.locator("#report-list li").filter(has_text="test-d").first
-    expect(blocked.get_by_text("需原作者登录")).to_be_visible()
+    expect(page.locator("#others-waiting")).to_contain_text("其他用户的 2 条记录")
+    page.get_by_role("button", name="立即同步").click()
+    expect(page.locator("#sync-bar")).to_contain_text("待发送 0 条")
+    expect(page.locator("#report-list")).not_to_contain_text("test-d")
+    assert outbox_states(page) == ["pending", "pending"]
     assert server_events(live_server, "test-d%") == []
 
     page.goto(live_server.url + "/me")
@@ -264,4 +266,118 @@ def test_f_a_record_the_server_answers_retry_waits_alone_while_the_others_go(bro
                     poke=lambda: page.get_by_role("button", name="立即同步").click())
     assert len(server_events(live_server, "test-retry%")) == 4
     expect(page.locator("#stale-bar")).to_be_hidden()
+    context.close()
+
+
+LOCAL_DATA = """(needle) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('gridwalk');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(['records', 'meta', 'outbox']);
+    const records = tx.objectStore('records').getAll();
+    const cursor = tx.objectStore('meta').get('cursor');
+    const outbox = tx.objectStore('outbox').getAll();
+    tx.oncomplete = async () => {
+      db.close();
+      const kept = [];
+      let found = false;
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) {
+          if (name === 'gridwalk-pages') kept.push(new URL(request.url).pathname);
+          if (needle && (await (await cache.match(request)).text()).includes(needle)) found = true;
+        }
+      }
+      resolve({ types: records.result.map((r) => r.type), cursor: cursor.result ?? null,
+                outbox: outbox.result.map((m) => m.author_id), pages: kept, found,
+                hasPages: await caches.has('gridwalk-pages') });
+    };
+  };
+})"""
+
+
+def local_data(page, needle=""):
+    return page.evaluate(LOCAL_DATA, needle)
+
+
+def wait_for_local(page, predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    data = local_data(page)
+    while not predicate(data) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        data = local_data(page)
+    assert predicate(data), data
+    return data
+
+
+def sign_out(page, base_url):
+    page.goto(base_url + "/me")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(lambda url: "/login" in url)
+    page.wait_for_load_state("networkidle")
+
+
+def test_g_a_shared_phone_forgets_the_last_user_at_sign_out(browser, live_server, tmp_path):
+    """The worker pulls residents' records and leaves a report unsent; signs out; the rider
+    signs in on the same phone. The worker's pulled records, cursor and kept pages are gone, and
+    the rider sees neither residents nor the worker's report; the report stays and goes when the
+    worker signs in again."""
+    context, page = online_worker(browser, live_server)
+    page.goto(live_server.url + "/registry/app")
+    before = wait_for_local(page, lambda d: "record" in d["types"] and d["cursor"] is not None
+                            and "/registry/app" in d["pages"])
+    assert "/login" not in before["pages"]
+    cut_network(context)
+    make_report(page, live_server.url, "test-g 共用手机", photo_file(tmp_path))
+    restore_network(context)
+    context.route("**/api/v1/sync/push", lambda route: route.abort("internetdisconnected"))
+    sign_out(page, live_server.url)
+    after = wait_for_local(page, lambda d: not d["hasPages"] and not d["types"])
+    assert after["cursor"] is None and len(after["outbox"]) == 1  # the unsent report is kept
+
+    sign_in(page, live_server.url, "rider", navigate=False)
+    page.goto(live_server.url + "/reports")
+    expect(page.locator("#others-waiting")).to_contain_text("其他用户的 1 条记录")
+    expect(page.locator("#report-list")).not_to_contain_text("test-g")
+    page.goto(live_server.url + "/patrol")
+    page.get_by_role("button", name="开始巡查").wait_for()
+    rider = local_data(page)
+    assert "record" not in rider["types"] and len(rider["outbox"]) == 1
+    assert "/registry/app" not in rider["pages"]  # the worker's residents' app is not kept
+    context.unroute("**/api/v1/sync/push")
+    page.get_by_role("button", name="立即同步").click()
+    time.sleep(1)
+    assert server_events(live_server, "test-g%") == []  # never sent under the rider
+
+    sign_out(page, live_server.url)
+    sign_in(page, live_server.url, "worker")
+    page.goto(live_server.url + "/reports")
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    assert [e[2] for e in server_events(live_server, "test-g%")] == ["worker"]
+    context.close()
+
+
+def test_h_a_revealed_number_is_never_kept_and_sign_out_clears_the_pages(browser, live_server):
+    """A secretary reveals a resident's number: the page is sent no-store and no cache holds it;
+    after sign-out, the record's page does not open offline."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "secretary")
+    page.goto(live_server.url + "/registry?q=赵秀英")
+    page.get_by_role("link", name="赵秀英").click()
+    record_url = page.url
+    with page.expect_response(lambda r: "/reveal/id_number" in r.url) as revealed:
+        page.get_by_role("button", name="查看完整号码").first.click()
+    assert revealed.value.headers["cache-control"] == "no-store"
+    number = page.get_by_role("status").filter(has_text="完整号码").inner_text().split("：")[1][:18]
+    assert len(number) == 18 and number[:17].isdigit()
+    page.goto(record_url)  # the record's page again, as a secretary would
+    assert not local_data(page, number)["found"]
+    sign_out(page, live_server.url)
+    assert not local_data(page, number)["found"] and not local_data(page)["pages"]
+    cut_network(context)
+    page.goto(record_url)
+    expect(page.locator("body")).not_to_contain_text("赵秀英")
     context.close()

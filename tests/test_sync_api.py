@@ -420,3 +420,28 @@ def test_report_form_works_without_javascript(demo, login, app, tmp_path):
     again = client.post("/report", data=form, content_type="multipart/form-data")
     assert again.status_code == 200 and "至少需要 1 张照片" in again.get_data(as_text=True)
     assert Event.query.count() == 1
+
+
+def test_nothing_personal_is_kept_by_a_cache(phone, login):
+    """Pages with residents' data and every API answer are no-store; a reporter's offline pages
+    may be kept by the user's own browser only; photos are private; sign-out clears the cache."""
+    from app.registry.models import RegistryRecord
+
+    photo, _ = phone.put_photo()
+    assert phone.push(phone.report([photo])).get_json()["results"][0]["status"] == "applied"
+    person = RegistryRecord.query.filter_by(kind="person").first()
+    worker = phone.client
+    header = lambda client, url: client.get(url).headers.get("Cache-Control")  # noqa: E731
+    for url in ("/", "/report", "/reports", "/me", "/patrol", "/registry/app"):
+        assert header(worker, url) == "private, no-cache", url
+    for url in (f"/registry/{person.id}", "/registry", f"/api/v1/registry/{person.id}",
+                "/api/v1/sync/pull?cursor=0", "/api/v1/me"):
+        assert header(worker, url) == "no-store", url
+    assert header(worker, f"/media/{photo}").startswith("private")
+    secretary = login("secretary")
+    assert header(secretary, "/") == "no-store"  # no offline set: nothing of theirs is kept
+    assert header(login("rider"), "/registry/app") == "no-store"  # not theirs: a 404 page
+    assert header(worker.application.test_client(), "/login") == "no-store"
+    page = worker.get("/me").get_data(as_text=True)
+    out = worker.post("/logout", data={"csrf_token": csrf_from(page)})
+    assert out.status_code == 302 and out.headers["Clear-Site-Data"] == '"cache"'

@@ -138,7 +138,11 @@ def logout():
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The browser's HTTP cache (photos are kept there, private); the sign-in page's script then
+    # forgets the pulled records and kept pages, and leaves the unsent outbox.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/me/password", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
-// Boot for signed-in pages: service worker and its updates, the sync status bar, storage
-// persistence, the iPhone hint, saving the outbox to a file, and clearing cached pages on sign-out.
+// Boot for every page: forgetting the previous user of a shared phone; then, when signed in,
+// the service worker and its updates, the sync status bar, storage persistence, the iPhone
+// hint and saving the outbox to a file.
 import * as store from './store.js';
 import { onChange, startTriggers, syncNow } from './sync.js';
 
@@ -21,8 +22,14 @@ async function renderStatus(event) {
     staleBar.hidden = !stale;
     staleBar.querySelector('[data-stale-text]').textContent = fmt(T.stale, { n: stale });
   }
+  const others = await store.othersWaiting();
   bar.querySelector('[data-sync=pending]').textContent = fmt(T.pending, { n: waiting })
     + (fixing ? ' · ' + fmt(T.fixing, { n: fixing }) : '');
+  const othersNote = $('#others-waiting');
+  if (othersNote) {
+    othersNote.hidden = !others;
+    othersNote.textContent = fmt(T.othersWaiting, { n: others });
+  }
   bar.querySelector('[data-sync=last]').textContent = last
     ? fmt(T.last, { t: new Date(last).toLocaleString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', month: 'numeric', day: 'numeric' }) })
     : T.never;
@@ -103,7 +110,20 @@ function iosHint() {
   }
 }
 
-function boot() {
+// Whoever used this browser before (signed out by any control or by an ended session, or
+// someone else now signed in): their pulled data and kept pages go. Runs on every page, the
+// sign-in page included, so no sign-out path can skip it.
+async function forgetPreviousUser() {
+  const userId = Number(document.body.dataset.userId || 0);
+  if ((await store.getMeta('owner', 0)) === userId) return;
+  navigator.serviceWorker?.controller?.postMessage('forget-pages');
+  await store.forgetPulled();
+  if (window.caches) await caches.delete('gridwalk-pages');
+  await store.setMeta('owner', userId);
+}
+
+async function boot() {
+  await forgetPreviousUser().catch((err) => console.error('forget previous user', err));
   if (!document.body.dataset.userId) return;
   onChange(renderStatus);
   renderStatus();
@@ -111,9 +131,6 @@ function boot() {
   window.addEventListener('offline', () => renderStatus());
   $('#sync-bar [data-sync=now]')?.addEventListener('click', () => syncNow('manual'));
   document.querySelectorAll('[data-action=export-outbox]').forEach((b) => b.addEventListener('click', exportOutbox));
-  document.querySelectorAll('form[data-logout]').forEach((f) => f.addEventListener('submit', () => {
-    navigator.serviceWorker?.controller?.postMessage('clear-pages');
-  }));
   navigator.storage?.persist?.().catch(() => {});
   iosHint();
   registerWorker().catch((err) => console.error('service worker', err));

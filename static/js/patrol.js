@@ -22,7 +22,9 @@ function metres(a, b) {
   return 2 * R * Math.asin(Math.sqrt(h));
 }
 
-const save = () => store.setMeta('patrol', state);
+// Kept per user: a patrol left running on a shared phone goes on when its walker signs in again.
+const PATROL_KEY = `patrol:${author()}`;
+const save = () => store.setMeta(PATROL_KEY, state);
 const nowIso = () => new Date().toISOString();
 
 async function enqueue(kind, data, photos = []) {
@@ -167,7 +169,7 @@ async function stop(endedAt) {
     points: String(state.points), gaps: String(state.gaps), coverage: grid ? `${coverage(state.trace, grid)}%` : '—' };
   Object.entries(sum).forEach(([k, v]) => { $(`[data-sum=${k}]`).textContent = v; });
   state = null;
-  await store.setMeta('patrol', null);
+  await store.setMeta(PATROL_KEY, null);
   show('summary');
 }
 
@@ -215,7 +217,9 @@ async function fillLinks() {
 
 (async () => {
   fillLinks();
-  state = await store.getMeta('patrol');
+  state = await store.getMeta(PATROL_KEY);
+  const legacy = state ? null : await store.getMeta('patrol');  // kept under one key before 12/2026
+  if (legacy) { state = legacy; await save(); await store.setMeta('patrol', null); }
   if (state) { $('[data-resume]').hidden = false; $('[data-start]').hidden = true; }
   show('idle');
 })();

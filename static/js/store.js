@@ -43,9 +43,23 @@ export async function enqueue(mutation, photos = []) {
   await tx.done;
 }
 
-export async function outboxItems() {
+async function allOutboxItems() {
   const items = await (await dbPromise).getAll('outbox');
   return items.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
+}
+
+// A shared phone keeps each user's unsent records, but shows and sends them to their author
+// only: everything here sees the signed-in user's outbox alone.
+const signedIn = () => Number(document.body?.dataset.userId || 0);
+export async function outboxItems() {
+  const me = signedIn();
+  return (await allOutboxItems()).filter((m) => m.author_id === me);
+}
+
+// How many unsent records other users of this phone left (a count: nothing of their content).
+export async function othersWaiting() {
+  const me = signedIn();
+  return (await allOutboxItems()).filter((m) => m.author_id !== me).length;
 }
 
 export async function updateItem(id, changes) {
@@ -113,4 +127,15 @@ export async function applyChanges(changes) {
       : records.put({ type: change.type, id: change.id, ...change.data }));
   }
   await Promise.all([...writes, tx.done]);
+}
+
+// A shared phone: what one user pulled (records, the cursor, grid shapes, sync times) is not
+// kept for the next one. Unsent outbox items stay with their photos, for their author.
+const PULLED_META = ['cursor', 'grids', 'lastSync', 'authNeeded'];
+export async function forgetPulled() {
+  const db = await dbPromise;
+  const tx = db.transaction(['records', 'meta'], 'readwrite');
+  await tx.objectStore('records').clear();
+  for (const key of PULLED_META) await tx.objectStore('meta').delete(key);
+  await tx.done;
 }

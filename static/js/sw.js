@@ -18,17 +18,26 @@ self.addEventListener('activate', (event) => {
 
 const pageKey = (url) => new URL(url, self.location.origin).pathname;
 
-async function keepPage(request, response) {
-  if (response.ok && !response.redirected && response.type === 'basic') {
-    const cache = await caches.open(PAGES);
-    await cache.put(pageKey(request.url), response.clone());
-  }
+// Pages a user's phone keeps: only the offline set a signed-in page asks for ('warm'), and
+// never an answer marked no-store (pages with residents' data, revealed numbers). A navigation
+// refreshes a kept page but adds none, so the sign-in page or a record's page is never kept.
+// Forgetting bumps the generation: a fetch begun for the previous user does not put back.
+let generation = 0;
+const noStore = (response) => /no-store/i.test(response.headers.get('Cache-Control') || '');
+
+async function keepPage(url, response, { add = false, since = generation } = {}) {
+  if (!response.ok || response.redirected || response.type !== 'basic' || noStore(response)) return response;
+  if (since !== generation || (!add && !(await caches.has(PAGES)))) return response;
+  const cache = await caches.open(PAGES);
+  const key = pageKey(url);
+  if (add || (await cache.match(key))) await cache.put(key, response.clone());
   return response;
 }
 
 // Network first, but do not wait forever on a bad network; then the kept copy, then offline.
 async function navigate(request) {
-  const network = fetch(request).then((response) => keepPage(request, response));
+  const since = generation;
+  const network = fetch(request).then((response) => keepPage(request.url, response, { since }));
   const timeout = new Promise((resolve) => setTimeout(resolve, NAV_TIMEOUT, null));
   try {
     const first = await Promise.race([network, timeout]);
@@ -57,10 +66,13 @@ self.addEventListener('fetch', (event) => {
 self.addEventListener('message', (event) => {
   const data = event.data;
   if (data === 'skipWaiting') self.skipWaiting();
-  else if (data === 'clear-pages') event.waitUntil(caches.delete(PAGES));
-  else if (data && data.type === 'warm') {
+  else if (data === 'forget-pages') {
+    generation += 1;
+    event.waitUntil(caches.delete(PAGES));
+  } else if (data && data.type === 'warm') {
+    const since = generation;
     event.waitUntil(Promise.all((data.urls || []).map((url) =>
-      fetch(url, { credentials: 'same-origin' }).then((r) => keepPage(new Request(url), r)).catch(() => null))));
+      fetch(url, { credentials: 'same-origin' }).then((r) => keepPage(url, r, { add: true, since })).catch(() => null))));
   }
 });
 

@@ -85,12 +85,12 @@ function batchesOf(items) {
   return batches;
 }
 
-async function pushOutbox(userId) {
+async function pushOutbox() {
   let failedBatches = 0;
   let token = await csrfToken();
   const now = Date.now();
   const ready = (await store.outboxItems()).filter((m) =>
-    (m.state === 'pending' || m.state === 'sending' || (m.state === 'blocked' && m.author_id === userId))
+    (m.state === 'pending' || m.state === 'sending' || m.state === 'blocked')
     && !(m.retry_at && m.retry_at > now));
   for (const group of batchesOf(ready)) {
     const batch = [];
@@ -99,10 +99,8 @@ async function pushOutbox(userId) {
       const attempts = (item.attempts || 0) + 1;
       await store.updateItem(item.id, { state: 'sending', frozen: true, attempts });
       item.attempts = attempts;
-      if (item.author_id === userId) {
-        const problem = await uploadPhotos(item, token);
-        if (problem) { await store.updateItem(item.id, { state: 'needs_fix', error: problem }); continue; }
-      }
+      const problem = await uploadPhotos(item, token);
+      if (problem) { await store.updateItem(item.id, { state: 'needs_fix', error: problem }); continue; }
       batch.push(item);
     }
     if (!batch.length) continue;
@@ -174,10 +172,10 @@ function schedule(delay) {
   retryTimer = setTimeout(() => syncNow('retry'), delay);
 }
 
-async function run(userId) {
+async function run() {
   emit({ phase: 'start' });
   try {
-    const failedBatches = await pushOutbox(userId);
+    const failedBatches = await pushOutbox();
     await pull();  // the pull goes on even when a batch failed: the phone stays current
     if (failedBatches) throw new Retry(`${failedBatches} batch(es) failed`);
     failures = 0;
@@ -205,8 +203,8 @@ export function syncNow(reason = 'manual') {
   if (!userId) return Promise.resolve();
   if (running) return running;
   running = (navigator.locks
-    ? navigator.locks.request('gridwalk-sync', () => run(userId))
-    : run(userId)).finally(() => { running = null; });
+    ? navigator.locks.request('gridwalk-sync', () => run())
+    : run()).finally(() => { running = null; });
   running.reason = reason;
   return running;
 }
