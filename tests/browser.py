@@ -132,5 +132,8 @@ def sign_in(page, base_url, username, password="gridwalk-demo", navigate=True):
         page.goto(base_url + "/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Wait for the answer to the sign-in itself: a navigation started before it lands would
+    # abort the sign-in and find the old, ended session.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
