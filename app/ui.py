@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .auth.forms import LanguageForm
+from .scope.permissions import may
 
 ROLE_LABELS = {
     "grid_worker": _l("专职网格员"),
@@ -24,47 +25,41 @@ LEVEL_LABELS = {"district": _l("区"), "street": _l("街道"), "community": _l("
 GRID_KIND_LABELS = {"basic": _l("基础网格"), "exclusive": _l("专属网格")}
 
 
+# The navigation, in order: (action in the permissions table, endpoint, label, icon). An item
+# shows when the user may do its action; five or six on a phone.
+NAV = [
+    ("event.report", "events.report", _l("随手拍"), "camera"),
+    ("patrol.walk", "patrols.recorder", _l("巡查"), "grid"),
+    ("event.report", "events.my_reports", _l("上报"), "list"),
+    ("tasks.receive", "tasks.my_tasks", _l("任务"), "log"),
+    ("registry.offline", "registry.phone_app", _l("登记"), "people"),
+    ("duties.own", "duties.my_duties", _l("职责"), "log"),
+    ("registry.review", "registry.review_queue", _l("审核"), "log"),
+    ("patrol.supervise", "patrols.supervision", _l("督导"), "grid"),
+    ("registry.browse", "registry.records", _l("登记"), "people"),
+    ("event.inbox", "events.event_list", _l("事件"), "list"),
+    ("tasks.assign", "tasks.assigned", _l("交办"), "log"),
+    ("duties.assess", "duties.assessment", _l("考核"), "list"),
+    ("event.command_centre", "events.command_centre", _l("指挥"), "log"),
+    ("org.grid_list", "org.grid_list", _l("网格"), "grid"),
+    ("admin", "admin.tree", _l("组织"), "grid"),
+    ("admin", "admin.users", _l("用户"), "people"),
+    ("admin", "admin.categories", _l("类别"), "list"),
+    ("admin", "admin.duty_versions", _l("清单"), "list"),
+    ("admin", "admin.audit", _l("日志"), "log"),
+]
+
+
 def nav_items(user):
-    """(endpoint, label, icon) for the bottom bar / sidebar; five or six on a phone."""
+    """(endpoint, label, icon) for the bottom bar / sidebar, drawn from the permissions table."""
     if not user.is_authenticated:
         return []
-    roles = user.roles
     items = [("home.index", _l("首页"), "home")]
-    if roles & REPORTER_ROLES:
-        items += [("events.report", _l("随手拍"), "camera"), ("patrols.recorder", _l("巡查"), "grid"),
-                  ("events.my_reports", _l("上报"), "list")]
-    if roles & REPORTER_ROLES:
-        items.append(("tasks.my_tasks", _l("任务"), "log"))
-    if roles & {"grid_worker", "grid_leader"}:
-        items.append(("registry.phone_app", _l("登记"), "people"))
-        items.append(("duties.my_duties", _l("职责"), "log"))
-    if "secretary" in roles:
-        items.append(("registry.review_queue", _l("审核"), "log"))
-    if roles & {"grid_leader", "secretary", "street", "command"}:
-        items.append(("patrols.supervision", _l("督导"), "grid"))
-    if roles & {"secretary", "street", "command"}:
-        items += [("registry.records", _l("登记"), "people"), ("events.event_list", _l("事件"), "list")]
-    elif "department" in roles:
-        items.append(("events.event_list", _l("事件"), "list"))
-    if roles & {"secretary", "street", "command"}:
-        items.append(("tasks.assigned", _l("交办"), "log"))
-        items.append(("duties.assessment", _l("考核"), "list"))
-    if roles & {"street", "command"}:
-        items.append(("events.command_centre", _l("指挥"), "log"))
-        items.append(("org.grid_list", _l("网格"), "grid"))
-    if "admin" in roles:
-        items += [
-            ("admin.tree", _l("组织"), "grid"),
-            ("admin.users", _l("用户"), "people"),
-            ("admin.categories", _l("类别"), "list"),
-            ("admin.duty_versions", _l("清单"), "list"),
-            ("admin.audit", _l("日志"), "log"),
-        ]
+    items += [(endpoint, label, icon) for action, endpoint, label, icon in NAV if may(user, action)]
     items.append(("home.me", _l("我的"), "me"))
     return items
 
 
-REPORTER_ROLES = {"grid_worker", "grid_leader", "part_time"}
 
 
 def js_strings():
@@ -107,13 +102,15 @@ def static_rev(filename: str) -> str:
 
 def offline_pages(user):
     """Pages a reporter's phone keeps for offline use (empty for other roles)."""
-    if not user.is_authenticated or not user.roles & REPORTER_ROLES:
+    if not may(user, "event.report"):
         return []
     from .pwa.routes import OFFLINE_PAGES
 
     pages = list(OFFLINE_PAGES) + ["/patrol", "/tasks"]
-    if user.roles & {"grid_worker", "grid_leader"}:
-        pages += ["/registry/app", "/duties"]  # residents' data: never on a rider's phone
+    if may(user, "registry.offline"):
+        pages.append("/registry/app")  # residents' data: never on a rider's phone
+    if may(user, "duties.own"):
+        pages.append("/duties")
     return pages
 
 
@@ -125,16 +122,16 @@ def _badges():
     from .events.workflow import inbox_count
 
     badges = {}
-    if current_user.roles & {"secretary", "street", "command", "department"}:
+    if may(current_user, "event.inbox"):
         badges["events.event_list"] = inbox_count(current_user)
-    if current_user.roles & REPORTER_ROLES:
+    if may(current_user, "event.report"):
         badges["events.my_reports"] = Event.query.filter_by(reporter_id=current_user.id,
                                                             state="handled").count()
         from .tasks.services import my_done, my_targets
 
         open_ids = {task.id for task, _target in my_targets(current_user)}
         badges["tasks.my_tasks"] = len(open_ids - set(my_done(current_user, open_ids)))  # not started
-    if "command" in current_user.roles:
+    if may(current_user, "tasks.approve"):
         from .tasks.services import pending_approvals
 
         badges["tasks.assigned"] = pending_approvals(current_user).count()
@@ -159,6 +156,7 @@ def install_template_helpers(app):
             "LEVEL_LABELS": LEVEL_LABELS,
             "GRID_KIND_LABELS": GRID_KIND_LABELS,
             "nav_items": nav_items(current_user),
+            "may": lambda action, obj=None: may(current_user, action, obj),
             "static_rev": static_rev,
             "html_lang": "zh-Hans" if locale.startswith("zh") else "en",
             "current_locale": locale,

@@ -153,8 +153,7 @@ def test_d_expired_session_keeps_the_outbox_and_syncs_as_the_author(browser, liv
     assert outbox_states(page) == ["pending", "pending"]
     assert server_events(live_server, "test-d%") == []
 
-    page.goto(live_server.url + "/me")
-    page.get_by_role("button", name="退出登录").click()
+    sign_out(page, live_server.url)
     sign_in(page, live_server.url, "worker")
     page.goto(live_server.url + "/reports")
     wait_for_outbox(page, lambda states: states == [],

@@ -24,6 +24,7 @@ CASES = {
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-BHZ", "LX-QCL-ACS", "OTHER", "GUESS"]},
         "user": {"in": "worker", "out": ["secretary", "w-qcl-frj-02", "other", "GUESS"]},
         "task": {"in": "T-FRJ", "out": ["T-DMH", "T-PENDING", "GUESS"]},
+        "media": {"in": "PH-TASK-FRJ", "out": ["PH-TASK-ACS", "PH-EV-OTHER", "GUESS"]},
     },
     "leader": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH"]},
@@ -32,6 +33,7 @@ CASES = {
         "unit": {"in": "LX-QCL", "out": ["LX-DMH", "OTHER"]},
         "user": {"in": "leader", "out": ["worker", "GUESS"]},
         "task": {"in": "T-FRJ", "out": ["T-DMH"]},
+        "media": {"in": "PH-EV-FRJ", "out": ["PH-TASK-FRJ", "PH-TASK-ACS", "PH-EV-OTHER"]},
     },
     "rider": {
         "record": {"in": None, "out": ["REC-FRJ", "REC-DMH", "GUESS"]},
@@ -40,6 +42,7 @@ CASES = {
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-DMH-QST", "OTHER"]},
         "user": {"in": "rider", "out": ["worker", "secretary", "GUESS"]},
         "task": {"in": "T-SURVEY", "out": ["T-FRJ", "T-DMH", "GUESS"]},
+        "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-TASK-ACS", "PH-EV-FRJ", "GUESS"]},
     },
     "secretary": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH", "GUESS"]},
@@ -48,6 +51,7 @@ CASES = {
         "unit": {"in": "LX-QCL-FRJ", "out": ["LX-QCL-ACS", "OTHER", "GUESS"]},
         "user": {"in": "worker", "out": ["w-qcl-acs-01", "street", "other", "GUESS"]},
         "task": {"in": "T-FRJ", "out": ["T-DMH", "GUESS"]},
+        "media": {"in": "PH-TASK-FRJ", "out": ["PH-TASK-ACS", "PH-EV-OTHER", "GUESS"]},
     },
     "street": {
         "record": {"in": "REC-FRJ", "out": ["REC-DMH"]},
@@ -56,6 +60,7 @@ CASES = {
         "unit": {"in": "LX-QCL-ACS", "out": ["LX-DMH-QST", "LX-DMH", "OTHER"]},
         "user": {"in": "w-qcl-acs-01", "out": ["w-dmh-qst-01", "other", "GUESS"]},
         "task": {"in": "T-SURVEY", "out": ["T-DMH", "GUESS"]},
+        "media": {"in": "PH-TASK-ACS", "out": ["PH-EV-OTHER", "GUESS"]},
     },
     "command": {
         "record": {"in": "REC-DMH", "out": ["GUESS"]},
@@ -64,6 +69,7 @@ CASES = {
         "unit": {"in": "LX-DMH-BHZ", "out": ["OTHER", "GUESS"]},
         "user": {"in": "w-dmh-bhz-01", "out": ["other", "GUESS"]},
         "task": {"in": "T-DMH", "out": ["GUESS"]},
+        "media": {"in": "PH-TASK-ACS", "out": ["PH-EV-OTHER", "GUESS"]},
     },
     "dept": {
         "record": {"in": None, "out": ["REC-FRJ", "REC-DMH"]},
@@ -72,6 +78,7 @@ CASES = {
         "unit": {"in": None, "out": ["LX-QCL-FRJ", "OTHER"]},
         "user": {"in": "dept", "out": ["worker", "GUESS"]},
         "task": {"in": None, "out": ["T-FRJ", "T-SURVEY"]},
+        "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-EV-FRJ", "PH-EV-OTHER"]},
     },
     "admin": {
         "record": {"in": "REC-DMH", "out": ["GUESS"]},
@@ -80,6 +87,17 @@ CASES = {
         "unit": {"in": "OTHER", "out": ["GUESS"]},
         "user": {"in": "other", "out": ["GUESS"]},
         "task": {"in": "T-DMH", "out": ["GUESS"]},
+        "media": {"in": "PH-EV-OTHER", "out": ["GUESS"]},
+    },
+    # The second district's command centre sees none of 历下区: not its tasks (the out-of-list
+    # one waiting for approval included), events, records or photos.
+    "lc-command": {
+        "record": {"in": None, "out": ["REC-FRJ", "REC-DMH"]},
+        "event": {"in": "EV-OTHER", "out": ["EV-FRJ", "EV-DMH", "GUESS"]},
+        "grid": {"in": "OTHER", "out": ["LX-QCL-FRJ-01", "GUESS"]},
+        "unit": {"in": "OTHER", "out": ["LX-QCL-FRJ", "GUESS"]},
+        "task": {"in": None, "out": ["T-PENDING", "T-FRJ", "T-TWO", "T-DMH"]},
+        "media": {"in": "PH-EV-OTHER", "out": ["PH-TASK-FRJ", "PH-TASK-ACS", "PH-EV-FRJ"]},
     },
 }
 
@@ -90,6 +108,7 @@ VIEW_URLS = {
     "event": ["/events/{id}", "/api/v1/events/{id}"],
     "record": ["/registry/{id}", "/api/v1/registry/{id}"],
     "task": ["/tasks/{id}"],
+    "media": ["/media/{id}", "/media/{id}/thumb"],
 }
 EVENT_IDS = {"EV-FRJ": "00000000-0000-4000-8000-000000000001",
              "EV-DMH": "00000000-0000-4000-8000-000000000002",
@@ -98,8 +117,10 @@ EVENT_IDS = {"EV-FRJ": "00000000-0000-4000-8000-000000000001",
 
 
 @pytest.fixture
-def world(demo):
-    """The demo district plus a second district that only the admin may see."""
+def world(demo, app, tmp_path):
+    """The demo district plus a second district that only the admin (and its own command
+    centre) may see; a street task sent to two communities, with a photo report in each."""
+    app.config["MEDIA_ROOT"] = str(tmp_path / "media")
     from app.auth.services import assign_role, hash_password
     from app.org.services import place_in_tree
 
@@ -120,6 +141,11 @@ def world(demo):
     db.session.add(other)
     db.session.flush()
     assign_role(other, "grid_worker", grid=grid)
+    lc_command = User(username="lc-command", display_name="历城区指挥中心",
+                      password_hash=hash_password("gridwalk-demo"))
+    db.session.add(lc_command)
+    db.session.flush()
+    assign_role(lc_command, "command", unit=district)
     db.session.flush()
     add_events()
     add_tasks()
@@ -150,10 +176,36 @@ def add_events():
         db.session.add(Event(id=EVENT_IDS[key], category_id=category.id, description=key,
                              lon=point.x, lat=point.y, grid_id=grid.id, source="grid_worker",
                              reporter_id=reporter.id, reported_at=datetime(2026, 11, 27, 8)))
+        photo = f"PH-{key}"
+        if photo in PHOTO_IDS:
+            from app.events.models import EventPhoto
+
+            db.session.flush()
+            db.session.add(EventPhoto(event_id=EVENT_IDS[key], media_id=make_photo(photo, reporter)))
 
 
 TASK_TITLES = {"T-FRJ": "核查芙蓉街沿街商铺灭火器", "T-SURVEY": "老旧小区加装电梯意愿调查",
-               "T-PENDING": "配合燃气公司入户安检", "T-DMH": "曲水亭街消防通道巡查"}
+               "T-PENDING": "配合燃气公司入户安检", "T-DMH": "曲水亭街消防通道巡查",
+               "T-TWO": "两社区沿街店铺燃气检查"}
+PHOTO_IDS = {"PH-EV-FRJ": "00000000-0000-4000-8000-0000000000f1",
+             "PH-EV-OTHER": "00000000-0000-4000-8000-0000000000f2",
+             "PH-TASK-FRJ": "00000000-0000-4000-8000-0000000000f3",
+             "PH-TASK-ACS": "00000000-0000-4000-8000-0000000000f4"}
+TWO_NOTES = {"LX-QCL-FRJ-01": "芙蓉街：三家店铺已查", "LX-QCL-ACS-01": "按察司街：一户未开门"}
+
+
+def make_photo(key, owner):
+    """A real JPEG through the upload pipeline, owned by ``owner``."""
+    import io
+
+    from PIL import Image
+
+    from app.media.services import save_photo
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 90, 160)).save(out, "JPEG")
+    save_photo(PHOTO_IDS[key], owner, out.getvalue(), "image/jpeg")
+    return PHOTO_IDS[key]
 
 
 def add_tasks():
@@ -166,9 +218,29 @@ def add_tasks():
     grid = Grid.query.filter_by(code="LX-DMH-QST-01").one()
     db.session.add(Task(kind="task", title=TASK_TITLES["T-DMH"], assigner_id=secretary.id, status="open",
                         duty_item_id=item.id, duty_code=item.code, targets=[TaskTarget(grid_id=grid.id)]))
+    # The street's task to one grid in each of two communities, with a photo report in each.
+    from datetime import datetime
+
+    from app.tasks.models import TaskReport
+
+    street = User.query.filter_by(username="street").one()
+    grids = [Grid.query.filter_by(code=c).one() for c in TWO_NOTES]
+    two = Task(kind="task", title=TASK_TITLES["T-TWO"], assigner_id=street.id, status="open",
+               duty_item_id=item.id, duty_code=item.code,
+               targets=[TaskTarget(grid_id=g.id) for g in grids])
+    db.session.add(two)
+    db.session.flush()
+    for target, grid, username, photo in zip(two.targets, grids, ("worker", "w-qcl-acs-01"),
+                                             ("PH-TASK-FRJ", "PH-TASK-ACS"), strict=True):
+        reporter = User.query.filter_by(username=username).one()
+        db.session.add(TaskReport(id=PHOTO_IDS[photo].replace("0f", "0e"), task_id=two.id, target_id=target.id,
+                                  user_id=reporter.id, grid_id=grid.id, done_at=datetime(2026, 11, 28, 2),
+                                  note=TWO_NOTES[grid.code], photos=[make_photo(photo, reporter)]))
 
 
 def resolve(kind, key):
+    if kind == "media":
+        return PHOTO_IDS.get(key, "00000000-0000-4000-8000-00000000f00d")
     if kind == "task":
         from app.tasks.models import Task
 
@@ -194,7 +266,7 @@ def resolve(kind, key):
 
 
 def snapshot(kind, object_id):
-    if kind in ("event", "record", "task"):
+    if kind in ("event", "record", "task", "media"):
         return None  # these change through their own services, tested in their own files
     model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
     obj = db.session.get(model, object_id)
@@ -204,7 +276,7 @@ def snapshot(kind, object_id):
 
 def change_requests(client, kind, object_id, token):
     """Each way to change an object: the admin form post and, for grids, the API."""
-    if kind in ("event", "record", "task"):
+    if kind in ("event", "record", "task", "media"):
         return
     obj_model = {"grid": Grid, "unit": OrgUnit, "user": User}[kind]
     obj = db.session.get(obj_model, object_id)
@@ -253,7 +325,8 @@ def test_scope_matrix(world, login, username):
             after = snapshot(kind, object_id)
             if not is_admin and after != before:
                 failures.append(f"change {kind} {key} was refused but the object changed")
-            if is_admin and where == "in" and kind not in ("event", "record", "task") and after != "改名":
+            if is_admin and where == "in" and kind not in ("event", "record", "task", "media") \
+                    and after != "改名":
                 failures.append(f"admin change of {kind} {key} did not apply")
     assert not failures, "\n".join(failures)
 
@@ -277,3 +350,25 @@ def test_non_admins_cannot_open_admin_pages(world, login):
         for url in ("/admin/tree", "/admin/users", "/admin/users/import", "/admin/audit",
                     "/admin/grids/new", "/admin/units/new", "/admin/users/new"):
             assert client.get(url).status_code == 403, (username, url)
+
+
+def test_a_task_sent_to_two_communities_shows_each_secretary_only_their_own(world, login):
+    """The reports, their notes, photos and the CSV of a street's task to two communities: each
+    community's secretary sees their own; the street and the district see both; a recipient
+    sees their own."""
+    from app.tasks.models import Task
+
+    task = Task.query.filter_by(title=TASK_TITLES["T-TWO"]).one()
+    frj, acs = TWO_NOTES.values()
+
+    def shown(username):
+        client = login(username)
+        page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+        csv = client.get(f"/tasks/{task.id}/results.csv")
+        text = page + (csv.get_data(as_text=True) if csv.status_code == 200 else "")
+        return {note for note in (frj, acs) if note in text}
+
+    assert shown("secretary") == {frj}
+    assert shown("s-qcl-acs") == {acs}
+    assert shown("street") == shown("command") == {frj, acs}
+    assert acs not in shown("worker")

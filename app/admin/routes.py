@@ -10,6 +10,7 @@ from ..auth.services import assign_role, end_sessions, hash_password
 from ..extensions import db
 from ..org import services as org_services
 from ..org.models import Grid, OrgUnit
+from ..scope.permissions import may
 from ..scope.services import CHANGE, get_or_404
 from ..ui import ROLE_LABELS
 from . import services
@@ -25,7 +26,7 @@ def _signed_in():
 
 
 def require_admin():
-    if not current_user.has_role("admin"):
+    if not may(current_user, "admin"):
         abort(403)
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ..admin.routes import bp
 from ..audit import services as audit
 from ..extensions import db
+from ..scope.permissions import may
 from .models import DutyChecklist, DutyItem
 from .routes import EVIDENCE, FREQUENCY
 from .services import checklist_for, local_today
@@ -40,7 +41,7 @@ class ItemForm(FlaskForm):
 
 
 def _require_admin():
-    if not current_user.has_role("admin"):
+    if not may(current_user, "admin"):
         abort(403)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..exports import table_download
 from ..extensions import db
 from ..org.models import Grid, OrgUnit
+from ..scope.permissions import may
 from ..scope.services import scope_for
 from . import assessment as assessment_service
 from .services import WORKER_ROLES, local_today, progress
@@ -24,7 +25,7 @@ EVIDENCE = {"patrol": _l("巡查"), "checkin": _l("打卡"), "record_create": _l
 @login_required
 def my_duties():
     """"My duties": progress per checklist item in its own period (today, this week, this month)."""
-    if not scope_for(current_user).roles & WORKER_ROLES:
+    if not may(current_user, "duties.own"):
         abort(404)
     today = local_today()
     try:
@@ -44,9 +45,6 @@ def my_duties():
 
 
 # --- completion and assessment (考核) -------------------------------------------------------
-
-SUPERVISOR_ROLES = {"secretary", "street", "command", "admin"}
-
 
 def _period_args():
     kind = request.args.get("period", "month")
@@ -80,7 +78,7 @@ def _allowed_unit(scope, unit_id):
 def assessment():
     """Completion and scores for a unit's week or month: the level below, its workers, items."""
     scope = scope_for(current_user)
-    if not scope.roles & SUPERVISOR_ROLES:
+    if not may(current_user, "duties.assess"):
         abort(404)
     unit = _allowed_unit(scope, request.args.get("unit", type=int))
     kind, day = _period_args()
@@ -115,7 +113,7 @@ def score_card(user_id):
                 if a.grid_id and a.role in WORKER_ROLES]
     scope = scope_for(current_user)
     mine = worker.id == current_user.id
-    if not grid_ids or not (mine or (scope.roles & SUPERVISOR_ROLES
+    if not grid_ids or not (mine or (may(current_user, "duties.assess")
                                      and any(scope.covers_grid(g) for g in grid_ids))):
         abort(404)
     kind, day = _period_args()

@@ -9,10 +9,11 @@ from ..events.models import Event, EventAction, EventCategory
 from ..extensions import db
 from ..patrols.models import CheckIn, Patrol
 from ..registry.models import PersonTag, RecordRevision, RegistryRecord, Visit
+from ..scope.permissions import roles_for
 from .models import DutyChecklist
 
 LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai: periods are local days, weeks and months
-WORKER_ROLES = frozenset({"grid_worker", "grid_leader"})  # the full-time staff the checklist binds
+WORKER_ROLES = roles_for("duties.own")  # the full-time staff the checklist binds
 # Evidence kinds recorded without anyone doing anything extra; the rest (survey_answer,
 # publicity, manual) come from reports on tasks that cite the item.
 AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "event_report",

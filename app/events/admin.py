@@ -12,6 +12,7 @@ from ..admin.routes import bp
 from ..admin.services import value_taken
 from ..audit import services as audit
 from ..extensions import db
+from ..scope.permissions import may
 from ..sync.services import log_change
 from .models import EventCategory
 
@@ -40,7 +41,7 @@ def log_category(category):
 
 @bp.route("/categories")
 def categories():
-    if not current_user.has_role("admin"):
+    if not may(current_user, "admin"):
         abort(403)
     majors = EventCategory.query.filter_by(parent_id=None).order_by(
         EventCategory.sort_order, EventCategory.code).all()
@@ -50,7 +51,7 @@ def categories():
 @bp.route("/categories/new", methods=["GET", "POST"])
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 def category_edit(category_id=None):
-    if not current_user.has_role("admin"):
+    if not may(current_user, "admin"):
         abort(403)
     category = db.session.get(EventCategory, category_id) if category_id else None
     if category_id and category is None:
@@ -111,7 +112,7 @@ def holidays():
 
     from .workcal import HolidayOverride
 
-    if not current_user.has_role("admin"):
+    if not may(current_user, "admin"):
         abort(403)
     form = HolidayForm()
     if form.validate_on_submit():

@@ -2,10 +2,10 @@
 from flask import url_for
 from sqlalchemy import and_, or_, true
 
+from ..scope.permissions import may
 from ..sync.models import ChangeLog
 from ..sync.services import puller
 from .models import Event, EventCategory
-from .scope import STAFF_ROLES
 
 
 def event_json(event, user):
@@ -30,7 +30,7 @@ class EventPuller:
         own = ChangeLog.owner_id == user.id
         if scope.is_admin:
             return true()
-        if scope.roles & STAFF_ROLES:
+        if may(user, "event.see_grid"):
             return or_(own, scope.grid_clause(ChangeLog.grid_id))
         return own
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
+from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
 from ..sync.services import Forbidden, Rejected
 from . import workflow
@@ -16,7 +17,7 @@ from .forms import URGENCY_LABELS, QuickReportForm
 from .models import Event, EventAction, EventCategory
 from .pull import event_json
 from .scope import event_visibility_clause
-from .services import REPORTER_ROLES, create_quick_report
+from .services import create_quick_report
 
 bp = Blueprint("events", __name__)
 
@@ -38,7 +39,7 @@ def category_tree():
 @bp.route("/report", methods=["GET", "POST"])
 def report():
     """The quick report. With JS the form is saved to the outbox; without, it posts here."""
-    if not current_user.has_role(*REPORTER_ROLES):
+    if not may(current_user, "event.report"):
         abort(403)
     form = QuickReportForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -165,7 +166,7 @@ def command_centre():
     from . import metrics
 
     scope = scope_for(current_user)
-    if not scope.roles & {"command", "street", "admin"}:
+    if not may(current_user, "event.command_centre"):
         abort(404)
     clause = event_visibility_clause(scope, current_user.id)
     moment = workflow.now()

@@ -2,10 +2,11 @@
 
 Part-time riders see only their own reports: other reports may hold residents' details.
 """
+from ..extensions import db
+from ..media.services import photo_holder, rows_naming
+from ..scope.permissions import may
 from ..scope.services import VIEW, rule, scope_for
-from .models import Event
-
-STAFF_ROLES = {"grid_worker", "grid_leader", "secretary", "street", "command", "admin"}
+from .models import Event, EventAction, EventPhoto
 
 
 @rule(Event)
@@ -19,7 +20,7 @@ def event_rule(user, event, action):
         return True
     if event.department_id and event.department_id in scope.department_ids:
         return True  # a department sees what is dispatched to it
-    return bool(scope.roles & STAFF_ROLES) and scope.covers_grid(event.grid_id)
+    return may(user, "event.see_grid") and scope.covers_grid(event.grid_id)
 
 
 def event_visibility_clause(scope, user_id):
@@ -29,6 +30,14 @@ def event_visibility_clause(scope, user_id):
     own = Event.reporter_id == user_id
     if scope.is_admin:
         return Event.deleted_at.is_(None)
-    staff = scope.grid_clause(Event.grid_id) if scope.roles & STAFF_ROLES else false()
+    staff = scope.grid_clause(Event.grid_id) if may(scope.user, "event.see_grid") else false()
     assigned = Event.department_id.in_(scope.department_ids) if scope.department_ids else false()
     return or_(own, staff, assigned) & Event.deleted_at.is_(None)
+
+
+@photo_holder
+def _event_photos(media_id):
+    """A report's photos, and those of a move (a department's proof that it is handled)."""
+    events = Event.query.join(EventPhoto).filter(EventPhoto.media_id == media_id).limit(20).all()
+    moves = rows_naming(EventAction, EventAction.photos, media_id)
+    return events + [db.session.get(Event, m.event_id) for m in moves]

@@ -7,13 +7,12 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..media.services import media_owners
 from ..org.services import locate_grid
+from ..scope.permissions import may
 from ..sync.models import ChangeLog
 from ..sync.schema import client_time
 from ..sync.services import Forbidden, Rejected, Staged, apply_staged, handler, log_change, stager
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
-
-REPORTER_ROLES = ("grid_worker", "part_time", "grid_leader")
 
 
 def form_from_payload(data: dict) -> QuickReportForm:
@@ -38,7 +37,7 @@ def _field_errors(form):
 def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, reported_at=None):
     """Validate one quick report and say what it will store: (event values, photo ids, grid).
     Raises Rejected with field errors, or Forbidden. Writes nothing."""
-    if not user.has_role(*REPORTER_ROLES):
+    if not may(user, "event.report"):
         raise Forbidden(_l("只有网格员和兼职网格员可以随手拍"))
     # A record id already taken is caught by the primary key (the sync engine answers conflict).
     errors = {} if form.validate() else _field_errors(form)

@@ -2,11 +2,10 @@ from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user, login_required
 
 from ..api.guard import guard_blueprint
-from ..events.models import Event, EventPhoto
 from ..extensions import db
 from ..scope.services import can_view
 from .models import Media
-from .services import MediaError, save_photo
+from .services import MediaError, photo_holders, save_photo
 from .storage import get_storage
 
 bp = Blueprint("media", __name__)
@@ -28,20 +27,13 @@ def upload(media_id):
 
 
 def _visible_media(media_id):
+    """A photo is seen by its uploader, and by whoever may see an object that shows it."""
     media = db.session.get(Media, (media_id or "").lower())
     if media is None:
         abort(404)
     if media.owner_id == current_user.id:
         return media
-    events = Event.query.join(EventPhoto).filter(EventPhoto.media_id == media.id).all()
-    if any(can_view(current_user, e) for e in events):
-        return media
-    # A task report's photos: seen by whoever may see the task's progress.
-    from ..tasks.models import Task, TaskReport
-
-    as_text = db.cast(TaskReport.photos, db.String)
-    reports = TaskReport.query.filter(as_text.contains(media.id)).limit(20).all()
-    if any(media.id in r.photos and can_view(current_user, db.session.get(Task, r.task_id)) for r in reports):
+    if any(can_view(current_user, holder) for holder in photo_holders(media.id)):
         return media
     abort(404)
 

@@ -243,3 +243,33 @@ def media_owners(photo_ids) -> dict:
         known.update(db.session.execute(
             db.select(Media.id, Media.owner_id).where(Media.id.in_(missing))).all())
     return {p: known[p] for p in photo_ids if p in known}
+
+
+# --- who may see a photo: whoever may see an object that shows it -------------------------
+
+_holders = []
+
+
+def photo_holder(find):
+    """Register ``find(media_id) -> objects showing that photo``. Each feature registers the
+    objects its photos belong to (events, task reports, visits, check-ins); a photo is seen by
+    its uploader and by whoever the scope rules let see one of them."""
+    _holders.append(find)
+    return find
+
+
+def photo_holders(media_id):
+    for find in _holders:
+        yield from find(media_id)
+
+
+def rows_naming(model, column, media_id, limit=20):
+    """Rows whose JSON list (or dict of answers) ``column`` holds ``media_id``: a text match
+    first, then an exact check, so an id inside a longer string does not count."""
+    as_text = db.cast(column, db.String)
+    rows = model.query.filter(as_text.contains(media_id)).limit(limit).all()
+    def named(value):
+        values = value.values() if isinstance(value, dict) else value or []
+        return media_id in values
+
+    return [r for r in rows if named(getattr(r, column.key))]

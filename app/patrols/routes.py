@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid
+from ..scope.permissions import may
 from ..scope.services import get_or_404, scope_for
 from .geo import mercator as _mercator
 from .geo import wgs84_to_gcj02
 from .models import CheckIn, Patrol, PatrolGap
-from .services import PATROLLER_ROLES, SUPERVISOR_ROLES, day_rows, fixes_of
+from .services import PATROLLER_ROLES, day_rows, fixes_of
 
 bp = Blueprint("patrols", __name__)
 
@@ -28,7 +29,7 @@ def _signed_in():
 
 @bp.get("/patrol")
 def recorder():
-    if not scope_for(current_user).roles & PATROLLER_ROLES:
+    if not may(current_user, "patrol.walk"):
         abort(404)
     scope = scope_for(current_user)
     grids = Grid.query.filter(Grid.id.in_(scope.grid_ids)).order_by(Grid.code).all()
@@ -42,7 +43,7 @@ def recorder():
 @bp.get("/patrols")
 def supervision():
     scope = scope_for(current_user)
-    if not scope.roles & SUPERVISOR_ROLES:
+    if not may(current_user, "patrol.supervise"):
         abort(404)
     try:
         day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else \

@@ -9,9 +9,10 @@ from sqlalchemy.orm import defer, joinedload
 
 from ..events.models import Event
 from ..extensions import db
-from ..media.services import media_owners
+from ..media.services import media_owners, photo_holder
 from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
+from ..scope.permissions import may, roles_for
 from ..scope.services import VIEW, can_view, rule, scope_for
 from ..sync.schema import client_time
 from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
@@ -19,8 +20,7 @@ from . import codec
 from .geo import coverage_pct, leg_lengths_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
 
-PATROLLER_ROLES = {"grid_worker", "grid_leader", "part_time"}
-SUPERVISOR_ROLES = {"grid_leader", "secretary", "street", "command", "admin"}
+PATROLLER_ROLES = roles_for("patrol.walk")
 # What looks wrong in a trace (supervisors see these as flags).
 TELEPORT_M_PER_S = 50.0  # a jump no vehicle in a street makes
 FAST_M_PER_S = 12.0  # ~43 km/h, held over several fixes: nobody walks or rides an e-bike so
@@ -31,12 +31,19 @@ def now():
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@photo_holder
+def _checkin_photos(media_id):
+    """A check-in's photo is seen with its patrol."""
+    return [db.session.get(Patrol, c.patrol_id)
+            for c in CheckIn.query.filter_by(photo_id=media_id).limit(20) if c.patrol_id]
+
+
 @rule(Patrol)
 def patrol_rule(user, patrol, action):
     scope = scope_for(user)
     if patrol.worker_id == user.id:
         return True
-    return action == VIEW and bool(scope.roles & SUPERVISOR_ROLES) and scope.covers_grid(patrol.grid_id)
+    return action == VIEW and may(user, "patrol.supervise") and scope.covers_grid(patrol.grid_id)
 
 
 def _epoch(dt):
@@ -77,7 +84,7 @@ def _own_open_patrol(user, patrol_id):
 
 
 def start_patrol(user, patrol_id, started_at, grid_id=None):
-    if not scope_for(user).roles & PATROLLER_ROLES:
+    if not may(user, "patrol.walk"):
         raise Forbidden(_l("你的角色不巡查网格"))
     if db.session.get(Patrol, patrol_id) is not None:
         raise Conflict()
@@ -192,7 +199,7 @@ def stop_patrol(user, patrol_id, ended_at):
 
 def check_checkin(user, checkin_id, data, at):
     """Validate a check-in and return the values of its row. Writes nothing."""
-    if not scope_for(user).roles & PATROLLER_ROLES:
+    if not may(user, "patrol.walk"):
         raise Forbidden(_l("你的角色不巡查网格"))
     try:
         lon, lat = float(data.get("lon")), float(data.get("lat"))

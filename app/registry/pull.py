@@ -1,11 +1,12 @@
 """What phones pull of the registry: their grids' records (masked), visits they made."""
 from sqlalchemy import or_
 
+from ..scope.permissions import may
 from ..scope.services import scope_for
 from ..sync.models import ChangeLog
 from ..sync.services import puller
 from .models import PersonTag, RegistryRecord, Submission
-from .services import VIEWER_ROLES, may_see_tags, record_rule
+from .services import may_see_tags, record_rule
 
 
 def record_json(record, user, tags=None):
@@ -28,8 +29,11 @@ def record_json(record, user, tags=None):
 class RecordPuller:
     @staticmethod
     def visible(scope, user):
-        if not scope.roles & VIEWER_ROLES:
-            return ChangeLog.seq < 0  # nothing: riders and departments never get residents' data
+        # Only the field staff keep an offline copy. Riders and departments never get residents'
+        # data; office roles (secretary, street, command, admin) work online, where each page
+        # is scoped and paged: a bulk copy of every masked record on a desk serves no task.
+        if not may(user, "registry.offline"):
+            return ChangeLog.seq < 0
         return scope.grid_clause(ChangeLog.grid_id)
 
     @staticmethod

@@ -21,15 +21,13 @@ from flask_login import current_user, login_required
 from ..audit import services as audit
 from ..exports import table_download
 from ..extensions import db
+from ..scope.permissions import may
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..sync.services import Conflict, Forbidden, Rejected
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 from .pull import pending_for
 from .services import (
-    EDITOR_ROLES,
-    REVIEWER_ROLES,
-    VIEWER_ROLES,
     create_record,
     current_values,
     decide,
@@ -49,7 +47,7 @@ PER_PAGE = 50
 @login_required
 def _signed_in():
     # Residents' data: riders and departments have no page here at all.
-    if not scope_for(current_user).roles & VIEWER_ROLES:
+    if not may(current_user, "registry.view"):
         abort(404)
 
 
@@ -92,9 +90,9 @@ def records():
     q = request.args.get("q", "")
     page = search_query(current_user, kind, q).order_by(RegistryRecord.kind, RegistryRecord.name).paginate(
         page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False, count=False)
-    can_edit = bool(scope_for(current_user).roles & EDITOR_ROLES)
     return render_template("registry/list.html", page=page, kind=kind, q=q, kinds=KIND_LABELS,
-                           can_edit=can_edit, can_export=bool(scope_for(current_user).roles & REVIEWER_ROLES))
+                           can_edit=may(current_user, "registry.edit"),
+                           can_export=may(current_user, "registry.export"))
 
 
 @bp.route("/registry/<record_id>")
@@ -121,7 +119,7 @@ def _detail_page(record, revealed=None):
                            shown=lambda field, value: shown(display, record.kind, field, value, names),
                            children=children, tags=tags, tag_labels=SENSITIVE_TAGS, visits=visits,
                            values=current_values(record), kinds=KIND_LABELS,
-                           can_edit=bool(scope_for(current_user).roles & EDITOR_ROLES),
+                           can_edit=may(current_user, "registry.edit", record),
                            can_reveal=may_reveal(current_user, record), revealed=revealed)
 
 
@@ -175,7 +173,7 @@ def _parents(kind):
 def record_form(kind=None, record_id=None):
     record = get_or_404(current_user, RegistryRecord, record_id, CHANGE) if record_id else None
     kind = record.kind if record else kind
-    if kind not in KINDS or not scope_for(current_user).roles & EDITOR_ROLES:
+    if kind not in KINDS or not may(current_user, "registry.edit"):
         abort(404)
     form_class = KIND_FORMS[kind]
     if request.method == "POST":
@@ -250,7 +248,7 @@ def shown(display, kind, field, value, names):
 
 @bp.route("/review")
 def review_queue():
-    if not scope_for(current_user).roles & REVIEWER_ROLES:
+    if not may(current_user, "registry.review"):
         abort(403)
     page = pending_for(current_user).paginate(page=request.args.get("page", 1, type=int),
                                                per_page=50, error_out=False)
@@ -265,7 +263,7 @@ def review_queue():
 
 @bp.post("/review/decide")
 def review_decide():
-    if not scope_for(current_user).roles & REVIEWER_ROLES:
+    if not may(current_user, "registry.review"):
         abort(403)
     action = request.form.get("action")
     if action not in ("approve", "reject", "return"):
@@ -312,8 +310,7 @@ def _export_rows(kind, unmask):
 
 @bp.get("/registry/export.<fmt>")
 def export(fmt):
-    scope = scope_for(current_user)
-    if not scope.roles & REVIEWER_ROLES or fmt not in ("csv", "xlsx"):
+    if not may(current_user, "registry.export") or fmt not in ("csv", "xlsx"):
         abort(403 if fmt in ("csv", "xlsx") else 404)
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     unmask = request.args.get("unmask") == "1"
@@ -326,7 +323,7 @@ def export(fmt):
 
 @bp.get("/registry/objects.geojson")
 def objects_geojson():
-    if not scope_for(current_user).roles & REVIEWER_ROLES:
+    if not may(current_user, "registry.export"):
         abort(403)
     features = []
     for r in search_query(current_user, "object").filter(RegistryRecord.lon.isnot(None)):
@@ -343,7 +340,7 @@ def objects_geojson():
 @bp.get("/registry/app")
 def phone_app():
     """The phone's registry: search, view, create and edit, all from IndexedDB, offline."""
-    if not scope_for(current_user).roles & EDITOR_ROLES:
+    if not may(current_user, "registry.offline"):
         abort(404)
     schema = {kind: [{"name": name, "label": str(field.label.text), "type": field.type,
                       "required": bool(field.flags.required),

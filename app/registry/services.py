@@ -11,8 +11,10 @@ from werkzeug.datastructures import MultiDict
 from ..audit import services as audit
 from ..extensions import db
 from ..media.models import Media
+from ..media.services import photo_holder, rows_naming
 from ..org.models import Grid
 from ..org.services import locate_grid
+from ..scope.permissions import may, roles_for
 from ..scope.services import CHANGE, VIEW, rule, scope_for
 from ..sync.models import ChangeLog
 from ..sync.services import Conflict, Forbidden, Rejected, Staged, handler, log_change, stager
@@ -22,11 +24,8 @@ from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission
 
 COLUMNS = ("name", "address", "lon", "lat", "parent_id")
 SECRETS = ("id_number", "phone")
-VIEWER_ROLES = {"grid_worker", "grid_leader", "secretary", "street", "command", "admin"}
-EDITOR_ROLES = {"grid_worker", "grid_leader", "secretary", "admin"}
-TAG_ROLES = {"grid_worker", "grid_leader", "secretary"}
-REVEAL_ROLES = {"secretary", "admin"}
-REVIEWER_ROLES = {"secretary", "admin"}
+VIEWER_ROLES = roles_for("registry.view")
+EDITOR_ROLES = roles_for("registry.edit")
 
 
 def now():
@@ -45,20 +44,34 @@ def record_rule(user, record, action):
     return bool(roles) and scope.covers_grid(record.grid_id)
 
 
+@rule(Visit)
+def _visit_rule(user, visit, action):
+    """A visit is seen with the record visited; only its author wrote it."""
+    if action != VIEW:
+        return False
+    record = db.session.get(RegistryRecord, visit.record_id)
+    return visit.author_id == user.id or (record is not None and record_rule(user, record, VIEW))
+
+
+@photo_holder
+def _visit_photos(media_id):
+    return rows_naming(Visit, Visit.photos, media_id)
+
+
 def may_see_tags(user, grid_id):
     """Sensitive tags: only the worker, leader and secretary of that grid."""
     scope = scope_for(user)
-    return bool(scope.roles & TAG_ROLES) and not scope.is_admin and scope.covers_grid(grid_id) \
+    return may(user, "registry.see_tags") and not scope.is_admin and scope.covers_grid(grid_id) \
         and (grid_id in scope.grid_ids or "secretary" in scope.roles)
 
 
 def may_reveal(user, record):
-    return bool(scope_for(user).roles & REVEAL_ROLES) and record_rule(user, record, VIEW)
+    return may(user, "registry.reveal") and record_rule(user, record, VIEW)
 
 
 def visible_records_clause(user):
     scope = scope_for(user)
-    if not scope.roles & VIEWER_ROLES:
+    if not may(user, "registry.view"):
         return db.false()
     return scope.grid_clause(RegistryRecord.grid_id) & RegistryRecord.deleted_at.is_(None)
 
@@ -152,7 +165,7 @@ def _errors(form):
 
 
 def _check_editor(user):
-    if not scope_for(user).roles & EDITOR_ROLES:
+    if not may(user, "registry.edit"):
         raise Forbidden(_l("你的角色不能登记或修改人员、房屋等信息"))
 
 
@@ -229,7 +242,7 @@ def _checked_new_record(user, record_id, kind, fields, form_version):
             changes[field] = [None, shown]
     if kind == "person" and getattr(form, "birth_date", None):
         record.data = {**record.data, **privacy.birth_fields(form.birth_date, form.sex)}
-    record.review_state = "approved" if scope_for(user).roles & REVIEWER_ROLES else "pending"
+    record.review_state = "approved" if may(user, "registry.review") else "pending"
     return record, form, changes
 
 
@@ -322,7 +335,7 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
         record.version += 1
         record.updated_by, record.updated_at = user.id, now()
         _revision(record, user, applied, source if not conflicts else "merge", submission_id)
-    reviewer = scope_for(user).roles & REVIEWER_ROLES
+    reviewer = may(user, "registry.review")
     if reviewer and not conflicts:
         return record, None
     record.review_state = "pending"
@@ -340,7 +353,7 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
 
 def may_review(user, submission):
     scope = scope_for(user)
-    return bool(scope.roles & REVIEWER_ROLES) and scope.covers_grid(submission.grid_id)
+    return may(user, "registry.review") and scope.covers_grid(submission.grid_id)
 
 
 def decide(user, submission, action, comment=None, choices=None):
@@ -476,7 +489,7 @@ def apply_edit(user, mutation):
 @handler("registry.visit")
 def apply_visit(user, mutation):
     data = mutation.get("data") or {}
-    if not scope_for(user).roles & EDITOR_ROLES:
+    if not may(user, "registry.edit"):
         raise Forbidden(_l("你的角色不能登记走访"))
     target = db.session.get(RegistryRecord, str(data.get("target_id") or ""))
     if target is None or not record_rule(user, target, VIEW) or target.kind not in (

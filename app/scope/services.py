@@ -9,6 +9,7 @@ from sqlalchemy import false, or_, true
 
 from ..extensions import db
 from ..org.models import Department, Grid, OrgUnit
+from .table import roles_for
 
 VIEW, CHANGE = "view", "change"
 _rules = {}
@@ -159,7 +160,7 @@ def _department_rule(user, department, action):
     if department.id in scope.department_ids:
         return True
     # Street and command dispatch to departments, so they see the district's departments.
-    return bool(scope.roles & {"street", "command"})
+    return bool(scope.roles & roles_for("departments.see_all"))
 
 
 def _user_rule(user, other, action):
@@ -170,7 +171,7 @@ def _user_rule(user, other, action):
         return False
     if other.id == user.id:
         return True
-    if not scope.roles & {"secretary", "street", "command"}:
+    if not scope.roles & roles_for("users.see_staff"):
         return False
     # Supervisors see the people who work inside their scope.
     visible = scope.visible_grid_ids()
@@ -208,7 +209,7 @@ def visible_users_query(user):
     query = User.query
     if scope.is_admin:
         return query
-    if not scope.roles & {"secretary", "street", "command"}:
+    if not scope.roles & roles_for("users.see_staff"):
         return query.filter(User.id == user.id)
     grid_ids = scope.visible_grid_ids()
     sub_units = subtree_unit_ids(scope.unit_ids)

@@ -13,6 +13,7 @@ from ..audit import services as audit
 from ..auth.models import User
 from ..extensions import db
 from ..media.services import MediaError, save_photo
+from ..scope.permissions import may
 from ..scope.services import can_view
 from . import schema, services
 
@@ -140,7 +141,7 @@ def ingest():
 
     from ..admin.forms import ImportForm
 
-    if not current_user.has_role("admin", "secretary"):
+    if not may(current_user, "sync.ingest"):
         abort(403)
     form = ImportForm()
     form.file.validators = []

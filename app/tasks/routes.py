@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from ..audit.models import AuditLog
 from ..duties.services import checklist_for, local_today
 from ..exports import table_download
-from ..scope.services import CHANGE, get_or_404, scope_for
+from ..scope.permissions import may
+from ..scope.services import CHANGE, get_or_404
 from ..sync.services import Forbidden
 from ..ui import local_time
 from . import services
@@ -25,8 +26,8 @@ def _labels():
             "today": local_today()}
 
 
-def _require(roles):
-    if not scope_for(current_user).roles & roles:
+def _require(action):
+    if not may(current_user, action):
         abort(404)
 
 
@@ -34,7 +35,7 @@ def _require(roles):
 @login_required
 def my_tasks():
     """The recipient's open tasks, each with its own form; works offline from the kept page."""
-    _require(services.WORKER_ROLES | {"part_time"})
+    _require("tasks.receive")
     tasks = {}
     for task, target in services.my_targets(current_user):
         tasks.setdefault(task, []).append(target)  # a rider on two grids may report for either
@@ -47,13 +48,13 @@ def my_tasks():
 @bp.get("/tasks/assigned")
 @login_required
 def assigned():
-    _require(services.ASSIGNER_ROLES)
+    _require("tasks.assign")
     status = request.args.get("status", "")
     query = services.assigned_by_scope(current_user)
     if status in STATUS_LABELS:
         query = query.filter(Task.status == status)
     page = query.paginate(page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
-    rows = [(t, services.progress(t)[1]) for t in page.items]
+    rows = [(t, services.progress(t, current_user)[1]) for t in page.items]
     waiting = services.pending_approvals(current_user).count()
     return render_template("tasks/assigned.html", rows=rows, page=page, status=status, waiting=waiting,
                            **_labels())
@@ -101,7 +102,7 @@ def _builder_rows(form_data, count):
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @login_required
 def new_task():
-    _require(services.ASSIGNER_ROLES)
+    _require("tasks.assign")
     form = TaskForm()
     if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
         form.kind.data = request.args["kind"]
@@ -152,16 +153,17 @@ def new_task():
 @login_required
 def detail(task_id):
     task = get_or_404(current_user, Task, task_id)
-    supervisor = bool(scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}))
+    supervisor = may(current_user, "tasks.oversee")
     if not supervisor:
         mine = services.my_done(current_user, [task.id]).get(task.id, {"reports": 0, "households": 0})
         return render_template("tasks/brief.html", task=task, mine=mine, **_labels())
-    rows, total = services.progress(task)
-    reports, results = services.survey_results(task) if task.kind == "survey" else (None, None)
+    rows, total = services.progress(task, current_user)
+    reports, results = (services.survey_results(task, current_user) if task.kind == "survey"
+                        else (None, None))
     if reports is None:
         from .models import TaskReport
 
-        reports = (TaskReport.query.filter_by(task_id=task.id)
+        reports = (services.visible_reports(current_user, task)
                    .order_by(TaskReport.done_at.desc()).limit(100).all())
     can_decide = services.decides_on(current_user, task) and task.assigner_id != current_user.id
     return render_template("tasks/detail.html", task=task, rows=rows, total=total, reports=reports,
@@ -207,7 +209,7 @@ def close(task_id):
 def approvals():
     """The district's queue of out-of-list tasks, and the admission log (every refusal and
     approval) for the user's scope."""
-    _require(services.ASSIGNER_ROLES)
+    _require("tasks.assign")
     pending = services.pending_approvals(current_user).all()
     visible = {t.id for t in services.assigned_by_scope(current_user).with_entities(Task.id)}
     log = (AuditLog.query.filter(AuditLog.object_type == "task",
@@ -223,9 +225,9 @@ def approvals():
 @login_required
 def results_csv(task_id):
     task = get_or_404(current_user, Task, task_id)
-    if not scope_for(current_user).roles & (services.ASSIGNER_ROLES | {"admin"}):
+    if not may(current_user, "tasks.oversee"):
         abort(404)
-    reports, _results = services.survey_results(task)  # every report of the task, oldest first
+    reports, _results = services.survey_results(task, current_user)  # those in scope, oldest first
     questions = task.questions or []
     rows = [[str(_l("提交时间")), str(_l("网格")), str(_l("提交人")), str(_l("户数")),
              str(_l("用时（分钟）")), str(_l("说明"))] + [q["label"] for q in questions]]

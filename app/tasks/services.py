@@ -13,12 +13,14 @@ from ..duties.models import DutyItem
 from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midnight
 from ..extensions import db
 from ..media.models import Media
-from ..scope.services import CHANGE, VIEW, rule, scope_for
+from ..media.services import photo_holder, rows_naming
+from ..scope.permissions import may, roles_for
+from ..scope.services import CHANGE, VIEW, can_view, rule, scope_for
 from ..sync.schema import client_time, is_uuid
 from ..sync.services import Forbidden, Rejected, handler
 from .models import Task, TaskReport, TaskTarget
 
-ASSIGNER_ROLES = {"secretary", "street", "command"}
+RECIPIENT_ROLES = roles_for("tasks.receive")
 RIDER_KINDS = {"survey", "publicity"}  # grid-wide tasks a part-time rider also receives
 KINDS = ("task", "survey", "publicity")
 QUESTION_TYPES = ("single", "multi", "text", "number", "photo")
@@ -156,7 +158,7 @@ def decides_on(user, task) -> bool:
     """The command centre of the district whose grids an out-of-list request names decides it;
     another district's does not see it."""
     scope = scope_for(user)
-    return task.status == "pending_approval" and "command" in scope.roles and any(
+    return task.status == "pending_approval" and may(user, "tasks.approve") and any(
         scope.covers_grid(t.grid_id) for t in task.targets)
 
 
@@ -171,7 +173,7 @@ def _task_rule(user, task, action):
         return True  # the district decides on out-of-list tasks
     if action == CHANGE:
         return False
-    if scope.roles & ASSIGNER_ROLES and any(scope.covers_grid(t.grid_id) for t in task.targets):
+    if may(user, "tasks.assign") and any(scope.covers_grid(t.grid_id) for t in task.targets):
         return True
     return is_recipient(user, task)
 
@@ -188,7 +190,7 @@ def assignable_targets(user, people_limit=None):
     scope = scope_for(user)
     grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
     query = db.session.query(RoleAssignment).filter(
-        scope.grid_clause(RoleAssignment.grid_id), RoleAssignment.role.in_(WORKER_ROLES | {"part_time"}))
+        scope.grid_clause(RoleAssignment.grid_id), RoleAssignment.role.in_(RECIPIENT_ROLES))
     if people_limit is not None and query.count() > people_limit:
         return {"grids": grids, "people": None}
     people = query.options(joinedload(RoleAssignment.user), joinedload(RoleAssignment.grid)).all()
@@ -201,7 +203,7 @@ def create_task(user, *, kind, title, body, duty_item_id, reason, request_approv
     """Make a task. It cites a checklist item and opens at once (准入); without one it is refused,
     or waits for the district's approval when asked (禁入). Commits; returns the task."""
     scope = scope_for(user)
-    if not scope.roles & ASSIGNER_ROLES:
+    if not may(user, "tasks.assign"):
         raise Forbidden(_l("只有社区书记、街道和区指挥中心可以交办任务"))
     errors = {}
     if kind not in KINDS:
@@ -215,7 +217,7 @@ def create_task(user, *, kind, title, body, duty_item_id, reason, request_approv
             break
         if assignee_id is not None:
             works_there = RoleAssignment.query.filter_by(user_id=assignee_id, grid_id=grid_id).filter(
-                RoleAssignment.role.in_(WORKER_ROLES | {"part_time"})).first()
+                RoleAssignment.role.in_(RECIPIENT_ROLES)).first()
             if works_there is None:
                 errors["targets"] = [str(_l("该人员不在所选网格工作"))]
                 break
@@ -373,13 +375,17 @@ def report_amount(task):
     return func.sum(TaskReport.households) if task.kind == "publicity" else func.count(TaskReport.id)
 
 
-def progress(task):
-    """Per target: (target, done, pct); and the task overall (done, wanted, pct)."""
+def progress(task, user=None):
+    """Per target: (target, done, pct); and the task overall (done, wanted, pct). Given a user,
+    only the targets in their scope: a secretary sees their community's part of a street's task."""
     done = dict(db.session.execute(
         db.select(TaskReport.target_id, report_amount(task)).where(TaskReport.task_id == task.id)
         .group_by(TaskReport.target_id)).all())
+    scope = scope_for(user) if user is not None else None
     rows = []
     for t in task.targets:
+        if scope is not None and not scope.covers_grid(t.grid_id):
+            continue
         n = int(done.get(t.id) or 0)
         rows.append((t, n, min(100, round(100 * n / task.target))))
     total = sum(min(n, task.target) for _, n, _ in rows)
@@ -398,9 +404,38 @@ def my_done(user, task_ids):
     return {tid: {"reports": n, "households": int(h or 0)} for tid, n, h in rows}
 
 
-def survey_results(task):
-    """Per question: counts per option (choices), values (numbers), answers (text), photo count."""
-    reports = TaskReport.query.filter_by(task_id=task.id).order_by(TaskReport.done_at).all()
+def visible_reports(user, task):
+    """A task's reports this user may see: their own, and for supervisors those made in grids of
+    their scope (a task sent to several communities shows each secretary their community's)."""
+    scope = scope_for(user)
+    in_scope = scope.grid_clause(TaskReport.grid_id) if may(user, "tasks.oversee") else false()
+    return TaskReport.query.filter(TaskReport.task_id == task.id,
+                                   or_(TaskReport.user_id == user.id, in_scope))
+
+
+@rule(TaskReport)
+def _task_report_rule(user, report, action):
+    if action != VIEW:
+        return False
+    if report.user_id == user.id:
+        return True
+    # Recipients see their own reports only; supervisors those made in their scope's grids.
+    task = db.session.get(Task, report.task_id)
+    return (may(user, "tasks.oversee") and scope_for(user).covers_grid(report.grid_id)
+            and can_view(user, task))
+
+
+@photo_holder
+def _task_report_photos(media_id):
+    """A report's photos and its survey's photo answers."""
+    return (rows_naming(TaskReport, TaskReport.photos, media_id)
+            + rows_naming(TaskReport, TaskReport.answers, media_id))
+
+
+def survey_results(task, user):
+    """Per question: counts per option (choices), values (numbers), answers (text), photo count,
+    over the reports ``user`` may see."""
+    reports = visible_reports(user, task).order_by(TaskReport.done_at).all()
     results = []
     for q in task.questions:
         values = [r.answers.get(q["id"]) for r in reports if q["id"] in (r.answers or {})]
@@ -442,7 +477,7 @@ def volunteer_minutes(user, since=None):
 
 def pending_approvals(user):
     scope = scope_for(user)
-    if "command" not in scope.roles:
+    if not may(user, "tasks.approve"):
         return Task.query.filter(false())
     in_district = db.select(TaskTarget.task_id).where(scope.grid_clause(TaskTarget.grid_id))
     return (Task.query.filter(Task.status == "pending_approval", Task.id.in_(in_district))
