@@ -233,7 +233,8 @@ def add_tasks():
     for target, grid, username, photo in zip(two.targets, grids, ("worker", "w-qcl-acs-01"),
                                              ("PH-TASK-FRJ", "PH-TASK-ACS"), strict=True):
         reporter = User.query.filter_by(username=username).one()
-        db.session.add(TaskReport(id=PHOTO_IDS[photo].replace("0f", "0e"), task_id=two.id, target_id=target.id,
+        db.session.add(TaskReport(id=PHOTO_IDS[photo].replace("0f", "0e"), task_id=two.id,
+                                  target_id=target.id,
                                   user_id=reporter.id, grid_id=grid.id, done_at=datetime(2026, 11, 28, 2),
                                   note=TWO_NOTES[grid.code], photos=[make_photo(photo, reporter)]))
 
