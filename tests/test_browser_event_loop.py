@@ -56,7 +56,7 @@ def test_report_escalated_dispatched_handled_and_checked_offline(browser, live_s
     sign_in(desk, live_server.url, "secretary")
     desk.goto(live_server.url + "/events")
     expect(desk.get_by_role("link", name="test-loop 井盖缺失")).to_be_visible()  # in the inbox
-    act(desk, live_server.url, event_id, "上提（吹哨）")
+    act(desk, live_server.url, event_id, "上报上级")
     office.clear_cookies()
     sign_in(desk, live_server.url, "street")
     act(desk, live_server.url, event_id, "立案")
@@ -76,8 +76,19 @@ def test_report_escalated_dispatched_handled_and_checked_offline(browser, live_s
     phone.get_by_role("button", name="立即同步").click()
     item = phone.locator("#report-list li").filter(has_text="test-loop 井盖缺失")
     expect(item.get_by_text("待我核查")).to_be_visible(timeout=15000)
+    # The department's photo is there to compare with, offline too; passing asks once more.
+    expect(item).to_contain_text("已处置")
+    photo = item.get_by_role("img", name="处置后照片")
+    expect(photo).to_be_visible()
     cut_network(phone_ctx)
+    phone.reload()
+    item = phone.locator("#report-list li").filter(has_text="test-loop 井盖缺失")
+    photo = item.get_by_role("img", name="处置后照片")
+    expect(photo).to_be_visible()
+    phone.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     item.get_by_role("button", name="核查通过").click()
+    assert outbox_states(phone) == []  # not yet: it asks to confirm
+    item.get_by_role("button", name="确认核查通过并结案").click()
     expect(item.get_by_text("核查结果等待发送")).to_be_visible()
     assert outbox_states(phone) == ["pending"]
     assert state_of(live_server, event_id)[0] == "handled"

@@ -91,3 +91,36 @@ def test_offline_patrol_with_filtering_gap_and_check_in(browser, live_server):
     expect(secretary.locator("svg.trace-map circle")).to_have_count(1)
     office.close()
     context.close()
+
+
+def test_a_patrol_goes_on_across_pages_and_never_twice(browser, live_server):
+    """Leaving the patrol page for a report keeps the patrol: every page shows it running, the
+    time away becomes a gap, and 开始巡查 stays hidden while it is unfinished (the hidden
+    attribute lost to .btn.block before). The summary speaks Chinese units."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    wait_until_offline_ready(page)
+    page.goto(live_server.url + "/patrol")
+    set_gps(context, *ROUTE[0])
+    page.get_by_role("button", name="开始巡查").click()
+    expect(page.locator("[data-stat=points]")).to_have_text("1")
+    time.sleep(5.5)  # one heartbeat
+    page.goto(live_server.url + "/report")
+    bar = page.locator("#patrol-bar")
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("巡查进行中")
+    bar.click()
+    expect(page.get_by_role("button", name="继续巡查")).to_be_visible()
+    expect(page.get_by_role("button", name="开始巡查")).to_be_hidden()
+    page.get_by_role("button", name="继续巡查").click()
+    expect(page.locator("[data-stat=gaps]")).to_have_text("1")
+    expect(page.locator("#patrol-bar")).to_have_count(0)  # not on the patrol page itself
+    page.get_by_role("button", name="结束巡查").click()
+    summary = page.locator("[data-summary]")
+    expect(summary.locator("[data-sum=duration]")).to_contain_text("分钟")
+    expect(summary.locator("[data-sum=distance]")).to_contain_text("公里")
+    assert summary.locator("[data-sum=gaps]").inner_text() == "1"
+    page.goto(live_server.url + "/")
+    expect(page.locator("#patrol-bar")).to_be_hidden()
+    context.close()

@@ -106,3 +106,36 @@ def test_offline_create_edit_and_conflict_resolved_by_the_secretary(browser, liv
     expect(worker.locator("[data-show]")).to_contain_text("独居老人")
     worker_ctx.close()
     leader_ctx.close()
+
+
+def test_a_wrong_check_digit_is_caught_on_the_phone_and_pages_fit_the_screen(browser, live_server):
+    """Offline, the ID number is checked as the field is left, and saving is refused until it
+    is right (the error used to appear only after sync). No registry page scrolls sideways at
+    360 px (a hidden label made it 373 px wide)."""
+    context, page = open_phone(browser, live_server, "worker")
+    cut_network(context)
+    page.goto(live_server.url + "/registry/app")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("link", name="新建实有人口").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("#f-name").fill("钱错号")
+    id_field = page.get_by_label("公民身份号码")
+    id_field.fill("110105194912310021")  # the check digit should be X
+    id_field.press("Tab")  # leaving the field checks it
+    page.get_by_label("人口类型").select_option("registered")
+    expect(page.locator('[data-error-for="id_number"]')).to_contain_text("校验位不符")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator('[data-error-for="id_number"]')).to_be_visible()
+    assert page.evaluate("""() => new Promise((resolve) => {
+      const open = indexedDB.open('gridwalk');
+      open.onsuccess = () => { const r = open.result.transaction('outbox').objectStore('outbox').count();
+        r.onsuccess = () => resolve(r.result); };
+    })""") == 0
+    id_field.fill("11010519491231002X")
+    id_field.press("Tab")
+    expect(page.locator('[data-error-for="id_number"]')).to_be_hidden()
+    restore_network(context)
+    for url in ("/registry", "/registry?q=赵"):
+        page.goto(live_server.url + url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
+    context.close()

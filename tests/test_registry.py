@@ -244,6 +244,48 @@ def test_secretary_resolves_conflict_approves_in_bulk_and_returns(worker, login)
     pulled = worker.client.get("/api/v1/sync/pull?cursor=0").get_json()["changes"]
     mine = next(c for c in pulled if c["type"] == "record" and c["id"] == person)
     assert mine["data"]["review"] == {"state": "returned", "comment": "请补充工作单位电话"}
+    # A returned edit is taken back: not live in the registry, its pull, or the exports.
+    assert "notes" not in mine["data"]["fields"]
+    assert "待核实" not in secretary.get("/registry/export.csv").get_data(as_text=True)
+    detail = secretary.get(f"/registry/{person}").get_data(as_text=True)
+    assert "已退回修改" in detail and "待核实" in detail  # the history keeps what was sent
+
+
+def test_the_review_queue_pages_filters_and_decides_one_by_one(worker, login):
+    """Pages of 20, filters by kind, grid and worker, a decision and comment per item, diffs
+    folded, and pending edits marked as already applied."""
+    from app.org.models import Grid
+
+    for n in range(23):
+        worker.create("site", {"name": f"店铺{n:02d}", "site_type": "shop", "address": f"芙蓉街{n}号"})
+    building, _room, _person = make_household(worker)
+    worker.edit(building, 1, {"address": "芙蓉街12号（新）"}, {"address": "芙蓉街12号"})
+    sites = Submission.query.join(RegistryRecord).filter(RegistryRecord.kind == "site",
+                                                         Submission.state == "pending").count()
+    assert sites >= 23
+    secretary = login("secretary")
+    first = secretary.get("/review?kind=site").get_data(as_text=True)
+    assert first.count('name="submission"') == 20 and "张三" not in first
+    second = secretary.get("/review?kind=site&page=2").get_data(as_text=True)
+    assert second.count('name="submission"') == sites - 20
+    assert "<details" in first
+    grid = Grid.query.filter_by(code="LX-QCL-FRJ-02").one()
+    assert secretary.get(f"/review?grid={grid.id}").get_data(as_text=True).count('name="submission"') == 0
+    mine = secretary.get(f"/review?author={worker.user_id}&kind=building").get_data(as_text=True)
+    assert "芙蓉街12号（新）" in mine and "已写入登记" in mine
+    assert secretary.get("/review?author=abc&grid=x&kind=nope&page=-3").status_code == 200
+    waiting = Submission.query.filter_by(state="pending").count()
+    edit = Submission.query.filter_by(record_id=building, op="edit").one()
+    answer = secretary.post("/review/decide", data={
+        "csrf_token": csrf_from(mine), "decide": f"return:{edit.id}",
+        f"comment-{edit.id}": "地址请写门牌全称"})
+    assert answer.status_code == 302
+    db.session.refresh(edit)
+    assert edit.state == "returned" and edit.comment == "地址请写门牌全称"
+    assert Submission.query.filter_by(state="pending").count() == waiting - 1  # only that one
+    record = db.session.get(RegistryRecord, building)
+    db.session.refresh(record)
+    assert record.address == "芙蓉街12号"  # the returned edit is taken back
 
 
 def test_rejecting_a_create_removes_the_record(worker, login):

@@ -22,11 +22,11 @@ def user(name):
 
 
 def make_event(state="reported", level="community", reporter="worker", department=True,
-               reported_at=datetime(2026, 11, 27, 1), **extra):
+               reported_at=datetime(2026, 11, 27, 1), description="路口垃圾堆积", **extra):
     grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
     category = EventCategory.query.filter_by(code="SR01").one()
     point = grid.shape.representative_point()
-    event = Event(id=str(uuid.uuid4()), category=category, description="路口垃圾堆积",
+    event = Event(id=str(uuid.uuid4()), category=category, description=description,
                   lon=point.x, lat=point.y, grid=grid, source="grid_worker",
                   reporter=user(reporter), reported_at=reported_at, state=state,
                   level=level, **extra)
@@ -114,6 +114,22 @@ def test_full_loop_with_escalation_department_and_one_rework(demo):
     assert [a.actor_role for a in log][:3] == ["secretary", "street", "street"]
 
 
+def test_the_event_page_names_each_level_and_department_it_passed(demo, login):
+    """The log read "已上报 → 已上报" for an escalation and never named the department."""
+    event = make_event(department=False)
+    secretary, street = user("secretary"), user("street")
+    department = Department.query.filter_by(code="LX-CG").one()
+    event = transition(secretary, event.id, "escalate", event.version)
+    event = transition(street, event.id, "accept", event.version)
+    event = transition(street, event.id, "whistle", event.version, department_id=department.id,
+                       note="请速到场", hours=4)
+    page = login("street").get(f"/events/{event.id}").get_data(as_text=True)
+    assert "上报上级：社区 → 街道" in page
+    assert f"吹哨部门：派往 {department.name}" in page
+    assert f"承办部门</dt><dd>{department.name}" in page
+    assert "UTC" not in page and "已上报 → 已上报" not in page
+
+
 def test_a_hold_pauses_the_clock(demo):
     from datetime import timedelta
 
@@ -168,7 +184,7 @@ def test_pages_show_the_inbox_and_the_actions_the_user_may_take(demo, login):
     inbox = secretary.get("/events").get_data(as_text=True)
     assert "路口垃圾堆积" in inbox
     page = secretary.get(f"/events/{event.id}").get_data(as_text=True)
-    assert "立案" in page and "上提（吹哨）" in page and "派遣部门" not in page
+    assert "立案" in page and "上报上级" in page and "派遣部门" not in page
     response = secretary.post(f"/events/{event.id}/act", data={
         "csrf_token": csrf_from(page), "action": "escalate", "version": event.version})
     assert response.status_code == 302
@@ -309,3 +325,22 @@ def test_up_to_the_district_and_back_to_the_worker(demo):
     assert event.department_id == Department.query.filter_by(code="LX-CG").one().id  # the default
     roles = [a.actor_role for a in EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id)]
     assert roles == ["secretary", "street", "command", "command", "department", "department", "grid_worker"]
+
+
+def test_the_department_home_lists_what_is_dispatched_to_it(demo, login):
+    """The department's home said "目前没有待处理的事件。" while its badge showed one."""
+    from datetime import timedelta
+
+    from app.events.workflow import now
+
+    urgent = make_event(state="dispatched", level="street", urgency="urgent",
+                        deadline_at=now() + timedelta(hours=3))
+    make_event(state="dispatched", level="street", description="人行道井盖破损")
+    make_event(state="handled", level="street", description="已处置的事")  # not the department's now
+    home = login("dept").get("/").get_data(as_text=True)
+    assert "目前没有待处理的事件" not in home and "（2）" in home
+    assert "人行道井盖破损" in home and "已处置的事" not in home
+    assert home.index("路口垃圾堆积") < home.index("人行道井盖破损")  # the urgent one first
+    assert 'badge-urgent">紧急' in home
+    deadline = (urgent.deadline_at + timedelta(hours=8)).strftime("%m-%d %H:%M")
+    assert deadline in home  # in local time

@@ -67,6 +67,7 @@ class Event(db.Model):
     category = db.relationship("EventCategory")
     grid = db.relationship("Grid")
     reporter = db.relationship("User")
+    department = db.relationship("Department")
     photos = db.relationship("EventPhoto", order_by="EventPhoto.position",
                              cascade="all, delete-orphan", back_populates="event")
 
@@ -86,9 +87,12 @@ class EventAction(db.Model):
     to_state = db.Column(db.String(20), nullable=False)
     note = db.Column(db.Text)
     photos = db.Column(db.JSON, nullable=False, default=list)
+    # The department a dispatch or whistle called, so the log names it even after a re-dispatch.
+    department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
     at = db.Column(db.DateTime, nullable=False, default=utcnow)
 
     actor = db.relationship("User")
+    department = db.relationship("Department")
 
 
 class EventPhoto(db.Model):

@@ -8,7 +8,14 @@ from ..sync.services import puller
 from .models import Event, EventCategory
 
 
-def event_json(event, user):
+def _photo_json(media_id):
+    return {"id": media_id, "thumb": url_for("media.thumb", media_id=media_id),
+            "url": url_for("media.full", media_id=media_id)}
+
+
+def event_json(event, user, handled=None):
+    """An event as the phone keeps it. ``handled`` is the move that made it handled: the
+    reporter checks on site against the department's note and photos, offline."""
     return {
         "id": event.id, "version": event.version, "state": event.state,
         "category_id": event.category_id, "category": event.category.full_name,
@@ -18,8 +25,11 @@ def event_json(event, user):
         "grid": {"id": event.grid_id, "name": event.grid.name},
         "reporter_id": event.reporter_id, "mine": event.reporter_id == user.id,
         "reported_at": event.reported_at.isoformat() + "Z",
-        "photos": [{"id": p.media_id, "thumb": url_for("media.thumb", media_id=p.media_id),
-                    "url": url_for("media.full", media_id=p.media_id)} for p in event.photos],
+        "photos": [_photo_json(p.media_id) for p in event.photos],
+        "handled": None if handled is None or event.state != "handled" else {
+            "at": handled.at.isoformat() + "Z", "note": handled.note or "",
+            "by": event.department.name if event.department else "",
+            "photos": [_photo_json(m) for m in handled.photos or []]},
     }
 
 
@@ -36,10 +46,15 @@ class EventPuller:
 
     @staticmethod
     def load(ids, user):
+        from .models import EventAction
         from .scope import event_rule
 
         events = Event.query.filter(Event.id.in_(ids), Event.deleted_at.is_(None)).all() if ids else []
-        return {e.id: event_json(e, user) for e in events if event_rule(user, e, "view")}
+        waiting = [e.id for e in events if e.state == "handled"]
+        handled = {a.event_id: a for a in EventAction.query.filter(
+            EventAction.event_id.in_(waiting), EventAction.to_state == "handled").order_by(EventAction.id)
+        } if waiting else {}
+        return {e.id: event_json(e, user, handled.get(e.id)) for e in events if event_rule(user, e, "view")}
 
 
 @puller("category")

@@ -125,7 +125,13 @@ def event_detail(event_id):
     departments = Department.query.order_by(Department.code).all() if needs_department else []
     return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS,
                            actions=actions, log=log, departments=departments, MOVES=workflow.MOVES,
-                           STATES=workflow.STATE_LABELS, ACTIONS=workflow.ACTION_LABELS)
+                           STATES=workflow.STATE_LABELS, ACTIONS=workflow.ACTION_LABELS,
+                           next_level=_next_level)
+
+
+def _next_level(level):
+    levels = workflow.LEVELS
+    return levels[min(levels.index(level) + 1, len(levels) - 1)] if level in levels else level
 
 
 @bp.post("/events/<event_id>/act")

@@ -109,7 +109,8 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         raise WorkflowError(_l("事件已被他人处理（当前状态：%(s)s），请刷新后再看", s=event.state),
                             code="stale")
     if event.state not in move.sources:
-        raise WorkflowError(_l("事件当前状态为 %(s)s，不能执行这个操作", s=event.state))
+        raise WorkflowError(_l("事件当前状态为“%(s)s”，不能执行这个操作",
+                               s=STATE_LABELS.get(event.state, event.state)))
     role = acting_role(user, event, move)
     note = (note or "").strip()
     if move.needs_note and not note:
@@ -171,7 +172,8 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
                             code="stale")
     db.session.add(EventAction(event_id=event.id, action=action, actor_id=user.id, actor_role=role,
                                level=from_level, from_state=from_state, to_state=values["state"],
-                               note=note or None, photos=list(photos)))
+                               note=note or None, photos=list(photos),
+                               department_id=values.get("department_id")))
     from ..sync.services import log_change
 
     log_change("event", event.id, grid_id=event.grid_id, owner_id=event.reporter_id)
@@ -186,9 +188,10 @@ STATE_LABELS = {
     "refused": _l("不予立案"), "dispatched": _l("已派遣"), "in_progress": _l("处置中"),
     "hold_requested": _l("挂账待批"), "on_hold": _l("挂账"), "extension_requested": _l("延期待批"),
     "handled": _l("已处置，待核查"), "closed": _l("已结案"), "self_resolved": _l("自行处置，待审核"),
+    "merged": _l("已合并为重复事件"),
 }
 ACTION_LABELS = {
-    "accept": _l("立案"), "refuse": _l("不予立案"), "escalate": _l("上提（吹哨）"),
+    "accept": _l("立案"), "refuse": _l("不予立案"), "escalate": _l("上报上级"),
     "handle_here": _l("本级处置"), "dispatch": _l("派遣部门"), "whistle": _l("吹哨部门"),
     "dept_accept": _l("接收"), "dept_return": _l("回退"), "request_hold": _l("申请挂账"),
     "approve_hold": _l("批准挂账"), "reject_hold": _l("驳回挂账"), "resume": _l("恢复处置"),

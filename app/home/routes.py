@@ -108,8 +108,18 @@ def _overview_home():
 
 
 def _department_home():
+    """What the department must do: events dispatched to it and not yet handled, the most
+    urgent and the nearest deadline first."""
+    from ..events.forms import URGENCY_LABELS
+    from ..events.models import Event
+    from ..events.workflow import STATE_LABELS, inbox_clause
+
     departments = [a.department for a in current_user.assignments if a.department]
-    return render_template("home/department.html", departments=departments)
+    waiting = Event.query.filter(inbox_clause(current_user), Event.deleted_at.is_(None))
+    events = (waiting.order_by(Event.urgency == "normal", Event.deadline_at.is_(None), Event.deadline_at)
+              .limit(20).all())
+    return render_template("home/department.html", departments=departments, events=events,
+                           total=waiting.count(), STATES=STATE_LABELS, URGENCY_LABELS=URGENCY_LABELS)
 
 
 def _admin_home():

@@ -55,7 +55,7 @@ class PatrolGap(db.Model):
     patrol_id = db.Column(db.String(36), db.ForeignKey("patrol.id"), nullable=False, index=True)
     started_at = db.Column(db.DateTime, nullable=False)
     ended_at = db.Column(db.DateTime, nullable=False)
-    reason = db.Column(db.String(12), nullable=False)  # hidden | gps_lost
+    reason = db.Column(db.String(12), nullable=False)  # hidden | gps_lost | left
 
     __table_args__ = (db.UniqueConstraint("patrol_id", "started_at", name="uq_patrol_gap_start"),)
 

@@ -17,6 +17,7 @@ from .services import PATROLLER_ROLES, day_rows, fixes_of
 
 bp = Blueprint("patrols", __name__)
 
+GAP_LABELS = {"hidden": _l("息屏"), "gps_lost": _l("无定位"), "left": _l("离开巡查页")}
 FLAG_LABELS = {"teleport": _l("瞬移跳点"), "mocked_accuracy": _l("疑似模拟定位"),
                "too_fast": _l("速度异常")}
 
@@ -110,4 +111,4 @@ def detail(patrol_id):
     view = project(patrol.grid, fixes, checkins, current_app.config.get("MAP_TILE_URL", ""),
                    current_app.config.get("MAP_TILE_CRS", "wgs84"))
     return render_template("patrols/detail.html", patrol=patrol, map=view,
-                           checkins=checkins, gaps=gaps, flags=FLAG_LABELS)
+                           checkins=checkins, gaps=gaps, flags=FLAG_LABELS, gap_labels=GAP_LABELS)

@@ -21,6 +21,9 @@ from .geo import coverage_pct, leg_lengths_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap
 
 PATROLLER_ROLES = roles_for("patrol.walk")
+# Why a trace has no fixes for a while: the screen off, no usable GPS, or the walker on another
+# page of the app (a report or a visit made during the patrol).
+GAP_REASONS = ("hidden", "gps_lost", "left")
 # What looks wrong in a trace (supervisors see these as flags).
 TELEPORT_M_PER_S = 50.0  # a jump no vehicle in a street makes
 FAST_M_PER_S = 12.0  # ~43 km/h, held over several fixes: nobody walks or rides an e-bike so
@@ -111,7 +114,7 @@ def _gaps(patrol, gaps):
     """(start, end, reason) of the gaps not yet recorded for this patrol."""
     found = []
     for gap in gaps or []:
-        if not isinstance(gap, (list, tuple)) or len(gap) != 3 or gap[2] not in ("hidden", "gps_lost"):
+        if not isinstance(gap, (list, tuple)) or len(gap) != 3 or gap[2] not in GAP_REASONS:
             raise Rejected({"gaps": [str(_l("间断格式不正确"))]})
         start, end = _when(gap[0], "gaps"), _when(gap[1], "gaps")
         if end > start and not PatrolGap.query.filter_by(patrol_id=patrol.id, started_at=start).first():

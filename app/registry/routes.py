@@ -16,9 +16,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..audit import services as audit
+from ..auth.models import User
 from ..exports import table_download
 from ..extensions import db
 from ..scope.permissions import may
@@ -41,6 +43,19 @@ from .services import (
 
 bp = Blueprint("registry", __name__)
 PER_PAGE = 50
+REVIEW_PER_PAGE = 20
+REVIEW_LABELS = {"pending": _l("待审核"), "approved": _l("已审核"), "returned": _l("已退回修改"),
+                 "rejected": _l("已驳回")}
+
+
+def _is_local(url):
+    """Only a path on this site is followed back after a decision."""
+    return bool(url) and url.startswith("/review") and "//" not in url and "\\" not in url
+
+
+@bp.context_processor
+def _labels():
+    return {"review_labels": REVIEW_LABELS}
 
 
 @bp.before_request
@@ -250,26 +265,48 @@ def shown(display, kind, field, value, names):
 def review_queue():
     if not may(current_user, "registry.review"):
         abort(403)
-    page = pending_for(current_user).paginate(page=request.args.get("page", 1, type=int),
-                                               per_page=50, error_out=False)
+    query = pending_for(current_user)
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    grid_id = request.args.get("grid", type=int)
+    author_id = request.args.get("author", type=int)
+    if kind:
+        query = query.join(RegistryRecord, RegistryRecord.id == Submission.record_id).filter(
+            RegistryRecord.kind == kind)
+    if grid_id:
+        query = query.filter(Submission.grid_id == grid_id)
+    if author_id:
+        query = query.filter(Submission.author_id == author_id)
+    page = query.paginate(page=max(1, request.args.get("page", 1, type=int)), per_page=REVIEW_PER_PAGE,
+                          error_out=False)
+    filters = {"kind": kind, "grid": grid_id, "author": author_id}
+    authors = dict(db.session.execute(
+        db.select(User.id, User.display_name).where(User.id.in_(
+            pending_for(current_user).order_by(None).with_entities(Submission.author_id).distinct()))).all())
     parent_ids = {v for s in page.items for change in s.changes.values() for v in change
                   if isinstance(v, str) and len(v) == 36}
     names = dict(db.session.execute(db.select(RegistryRecord.id, RegistryRecord.name)
                                     .where(RegistryRecord.id.in_(parent_ids))).all()) if parent_ids else {}
     display = field_display()
     return render_template("registry/review.html", page=page, kinds=KIND_LABELS, display=display,
-                           shown=lambda kind, field, value: shown(display, kind, field, value, names))
+                           shown=lambda kind, field, value: shown(display, kind, field, value, names),
+                           filters=filters, grids=_my_grids(), authors=authors)
 
 
 @bp.post("/review/decide")
 def review_decide():
     if not may(current_user, "registry.review"):
         abort(403)
-    action = request.form.get("action")
+    # One item's own buttons send decide=<action>:<id> with its own comment; the bulk bar sends
+    # action=<action> for the ticked items with the shared comment.
+    one = request.form.get("decide", "")
+    if one:
+        action, _sep, single = one.partition(":")
+        ids, comment = [single], request.form.get(f"comment-{single}", "")
+    else:
+        action = request.form.get("action")
+        ids, comment = request.form.getlist("submission"), request.form.get("comment", "")
     if action not in ("approve", "reject", "return"):
         abort(400)
-    ids = request.form.getlist("submission")
-    comment = request.form.get("comment", "")
     done, problems = 0, []
     for submission_id in ids:
         submission = db.session.get(Submission, submission_id)
@@ -289,7 +326,8 @@ def review_decide():
         flash(_("已处理 %(n)d 条", n=done), "info")
     for p in problems:
         flash(p, "error")
-    return redirect(url_for("registry.review_queue"))
+    return redirect(request.form.get("next") if _is_local(request.form.get("next"))
+                    else url_for("registry.review_queue"))
 
 
 EXPORT_COLUMNS = ["kind", "name", "grid", "address", "id_number", "phone", "fields", "version",

@@ -380,7 +380,9 @@ def decide(user, submission, action, comment=None, choices=None):
             record.version += 1
             record.updated_by, record.updated_at = user.id, now()
             _revision(record, user, resolved, "review", submission.id)
-    if action == "reject":
+    if action == "reject" or (action == "return" and submission.op == "edit"):
+        # A returned edit is taken back too: the registry keeps the last approved values while
+        # the worker fixes it; the submission keeps what was sent.
         _revert(user, submission)
     submission.state = {"approve": "approved", "reject": "rejected", "return": "returned"}[action]
     submission.comment = (comment or "").strip() or None

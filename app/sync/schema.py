@@ -135,7 +135,7 @@ Fix = tuple[
     Lon, Lat,
     Metres | None,
 ]
-Gap = tuple[Timestamp, Timestamp, Literal["hidden", "gps_lost"]]
+Gap = tuple[Timestamp, Timestamp, Literal["hidden", "gps_lost", "left"]]
 
 
 class PatrolStart(Schema):
@@ -150,7 +150,7 @@ class PatrolChunk(Schema):
     points: Annotated[list[Fix], Field(max_length=500)] = Field(
         description="fixes: [epoch seconds, lon, lat, accuracy m]")
     gaps: Annotated[list[Gap], Field(max_length=200)] | None = Field(
-        None, description="[start, end, 'hidden' | 'gps_lost']")
+        None, description="[start, end, 'hidden' | 'gps_lost' | 'left']")
 
 
 class PatrolStop(Schema):

@@ -41,7 +41,10 @@ def my_tasks():
         tasks.setdefault(task, []).append(target)  # a rider on two grids may report for either
     done = services.my_done(current_user, [t.id for t in tasks])
     minutes = services.volunteer_time(current_user)
+    # Riders give their time as volunteers; for salaried staff it is just time spent.
+    volunteer = not may(current_user, "duties.own")
     return render_template("tasks/mine.html", tasks=list(tasks.items()), done=done, minutes=minutes,
+                           volunteer=volunteer,
                            **_labels())
 
 

@@ -122,9 +122,23 @@ async function forgetPreviousUser() {
   await store.setMeta('owner', userId);
 }
 
+// A running patrol shows on every other page, with its time and a tap back to it.
+async function renderPatrolBar() {
+  const bar = $('#patrol-bar');
+  if (!bar) return;
+  const patrol = await store.getMeta(`patrol:${document.body.dataset.userId}`);
+  bar.hidden = !patrol;
+  if (patrol) {
+    const minutes = Math.max(0, Math.round((Date.now() - Date.parse(patrol.started_at)) / 60000));
+    bar.querySelector('[data-patrol-text]').textContent = fmt(T.patrolRunning, { n: minutes });
+  }
+}
+
 async function boot() {
   await forgetPreviousUser().catch((err) => console.error('forget previous user', err));
   if (!document.body.dataset.userId) return;
+  renderPatrolBar();
+  setInterval(renderPatrolBar, 30000);
   onChange(renderStatus);
   renderStatus();
   window.addEventListener('online', () => renderStatus());

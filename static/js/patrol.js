@@ -7,6 +7,8 @@ import { resizePhoto } from './photos.js';
 
 const root = document.getElementById('patrol');
 const CFG = JSON.parse(root.dataset.config);
+const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+const fmt = (s, vars) => (s || '').replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 const GRIDS = JSON.parse(document.getElementById('patrol-grids').textContent);
 const $ = (sel) => root.querySelector(sel);
 const author = () => Number(document.body.dataset.userId);
@@ -165,7 +167,7 @@ async function stop(endedAt) {
   const grid = GRIDS.find((g) => g.id === state.grid_id) || GRIDS[0];
   const end = endedAt === undefined ? Date.now() : (state.last ? state.last[0] * 1000 : Date.parse(state.started_at));
   const secs = Math.round((end - Date.parse(state.started_at)) / 1000);
-  const sum = { duration: `${Math.floor(secs / 60)} min`, distance: `${(state.distance / 1000).toFixed(2)} km`,
+  const sum = { duration: fmt(T.minutes, { n: Math.floor(secs / 60) }), distance: fmt(T.km, { n: (state.distance / 1000).toFixed(2) }),
     points: String(state.points), gaps: String(state.gaps), coverage: grid ? `${coverage(state.trace, grid)}%` : '—' };
   Object.entries(sum).forEach(([k, v]) => { $(`[data-sum=${k}]`).textContent = v; });
   state = null;
@@ -204,7 +206,14 @@ $('[data-stop]').addEventListener('click', () => stop());
 $('[data-checkin]').addEventListener('submit', checkIn);
 $('[data-resume-go]').addEventListener('click', () => { closeGap(); show('running'); watch(); render(); });
 $('[data-close-old]').addEventListener('click', () => stop(null));
-setInterval(() => { checkGps(); render(); }, 5000);
+// A heartbeat: when the walker goes to another page (a report, a visit) and comes back, the
+// time away becomes a gap in the trace instead of a silent hole.
+async function beat() {
+  if (!state || state.gap) return;
+  state.aliveAt = nowIso();
+  await save();
+}
+setInterval(() => { checkGps(); render(); beat(); }, 5000);
 
 // Check-ins may point at a registry record or one of my reports that the phone already holds.
 async function fillLinks() {
@@ -220,6 +229,7 @@ async function fillLinks() {
   state = await store.getMeta(PATROL_KEY);
   const legacy = state ? null : await store.getMeta('patrol');  // kept under one key before 12/2026
   if (legacy) { state = legacy; await save(); await store.setMeta('patrol', null); }
+  if (state && !state.gap && state.aliveAt) { state.gap = { start: state.aliveAt, reason: 'left' }; await save(); }
   if (state) { $('[data-resume]').hidden = false; $('[data-start]').hidden = true; }
   show('idle');
 })();

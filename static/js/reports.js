@@ -1,7 +1,9 @@
 // "My reports": sent reports (pulled from the server) merged with what waits in the outbox.
 import * as store from './store.js';
+import { resizePhoto } from './photos.js';
 
 const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
+const fmt = (s, vars) => (s || '').replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 const list = document.getElementById('report-list');
 const STATE = { pending: 'waiting', sending: 'waiting', needs_fix: 'fix', blocked: 'blocked' };
 
@@ -19,27 +21,58 @@ function row({ title, meta, state, label, message, action }) {
 }
 
 // A report the department says is handled waits for the reporter's on-site check, which works
-// offline: pass, or fail with a reason (rework).
+// offline: the department's note and photos to compare with, a confirmed pass, or a fail with a
+// reason and optional photos (rework).
 function checkable(record, li) {
   if (record.state !== 'handled') return li;
+  const handled = record.handled || {};
+  const proof = Object.assign(document.createElement('div'), { className: 'proof' });
+  proof.append(Object.assign(document.createElement('p'), {
+    textContent: `${fmt(T.handledBy, { by: handled.by || '—' })}${handled.note ? `：${handled.note}` : ''}` }));
+  const pics = Object.assign(document.createElement('p'), { className: 'thumbs' });
+  for (const photo of handled.photos || []) {
+    const a = Object.assign(document.createElement('a'), { href: photo.url });
+    const img = Object.assign(document.createElement('img'), { src: photo.thumb, alt: T.handledPhoto, width: 96, height: 96 });
+    // The copy kept on the phone, so it shows offline.
+    store.getRecord('proof', photo.id).then((kept) => { if (kept?.blob) img.src = URL.createObjectURL(kept.blob); });
+    a.append(img);
+    pics.append(a);
+  }
+  if (!(handled.photos || []).length) pics.textContent = T.noHandledPhoto;
+  proof.append(pics);
   const form = Object.assign(document.createElement('form'), { className: 'check-form' });
   const id = `why-${record.id}`;
   const label = Object.assign(document.createElement('label'), { htmlFor: id, textContent: T.why });
   const why = Object.assign(document.createElement('input'), { id, name: 'note' });
+  const photoId = `fail-photo-${record.id}`;
+  const photoLabel = Object.assign(document.createElement('label'), { htmlFor: photoId, textContent: T.failPhoto });
+  const photo = Object.assign(document.createElement('input'), { id: photoId, type: 'file', accept: 'image/*', capture: 'environment' });
   const pass = Object.assign(document.createElement('button'), { type: 'button', className: 'btn small', textContent: T.pass });
   const fail = Object.assign(document.createElement('button'), { type: 'button', className: 'btn small', textContent: T.failCheck });
   const send = async (action) => {
-    if (action === 'check_fail' && !why.value.trim()) { why.focus(); return; }
+    const photos = [];
+    if (action === 'check_fail' && photo.files[0]) {
+      photos.push({ id: store.uuid(), blob: await resizePhoto(photo.files[0]), type: 'image/jpeg' });
+    }
     await store.enqueue({ id: store.uuid(), kind: 'event.transition', record_id: record.id, base_version: record.version,
       author_id: Number(document.body.dataset.userId), created_at: new Date().toISOString(),
-      data: { action, note: why.value.trim() } });
+      data: { action, note: why.value.trim(), photos: photos.map((p) => p.id) } }, photos);
     window.dispatchEvent(new Event('gridwalk:saved'));
     render();
   };
-  pass.addEventListener('click', () => send('check_pass'));
-  fail.addEventListener('click', () => send('check_fail'));
-  form.append(label, why, pass, fail);
-  li.append(form);
+  // Passing closes the case: it asks once more. Failing needs the reason.
+  pass.addEventListener('click', () => {
+    if (pass.dataset.armed) { send('check_pass'); return; }
+    pass.dataset.armed = '1';
+    pass.textContent = T.confirmPass;
+    pass.classList.add('primary');
+  });
+  fail.addEventListener('click', () => {
+    if (!why.value.trim()) { why.setAttribute('aria-invalid', 'true'); why.focus(); return; }
+    send('check_fail');
+  });
+  form.append(label, why, photoLabel, photo, pass, fail);
+  li.append(proof, form);
   return li;
 }
 

@@ -108,6 +108,14 @@ export async function markUploaded(id, uploaded = true) {
   await tx.done;
 }
 
+export async function getRecord(type, id) {
+  return (await dbPromise).get('records', [type, id]);
+}
+
+export async function putRecord(record) {
+  return (await dbPromise).put('records', record);
+}
+
 export async function records(type) {
   const all = await (await dbPromise).getAll('records');
   return all.filter((r) => r.type === type);

@@ -145,6 +145,20 @@ async function pushOutbox() {
   return failedBatches;
 }
 
+// The department's photos of a report waiting for my on-site check: kept with the pulled
+// records (forgotten with them when another user signs in), so the check can be made offline.
+async function keepProofPhotos(changes) {
+  for (const c of changes) {
+    for (const p of (c.type === 'event' && c.data?.handled?.photos) || []) {
+      if (await store.getRecord('proof', p.id)) continue;
+      try {
+        const response = await fetch(p.thumb, { credentials: 'same-origin' });
+        if (response.ok) await store.putRecord({ type: 'proof', id: p.id, blob: await response.blob() });
+      } catch (err) { /* offline: the next sync fetches it */ }
+    }
+  }
+}
+
 async function pull() {
   let cursor = await store.getMeta('cursor', 0);
   for (let page = 0; page < 50; page += 1) {
@@ -152,6 +166,7 @@ async function pull() {
     if (!response.ok) throw new Retry('pull');
     const body = await response.json();
     await store.applyChanges(body.changes);
+    await keepProofPhotos(body.changes);
     const moved = body.cursor !== cursor;
     cursor = body.cursor;
     await store.setMeta('cursor', cursor);
