@@ -5,7 +5,15 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.pwa import PHONE, cut_network, restore_network, sign_in, wait_for_outbox, wait_until_offline_ready
+from tests.pwa import (
+    PHONE,
+    cut_network,
+    photo_file,
+    restore_network,
+    sign_in,
+    wait_for_outbox,
+    wait_until_offline_ready,
+)
 
 # Inside 芙蓉街社区第1网格: 15 fixes north, then 8 east, about 14 m apart.
 ROUTE = [(117.0090, 36.6610 + i * 0.000126) for i in range(15)] + \
@@ -93,7 +101,7 @@ def test_offline_patrol_with_filtering_gap_and_check_in(browser, live_server):
     context.close()
 
 
-def test_a_patrol_goes_on_across_pages_and_never_twice(browser, live_server):
+def test_a_patrol_goes_on_across_pages_and_never_twice(browser, live_server, tmp_path):
     """Leaving the patrol page for a report keeps the patrol: every page shows it running, the
     time away becomes a gap, and 开始巡查 stays hidden while it is unfinished (the hidden
     attribute lost to .btn.block before). The summary speaks Chinese units."""
@@ -116,6 +124,12 @@ def test_a_patrol_goes_on_across_pages_and_never_twice(browser, live_server):
     page.get_by_role("button", name="继续巡查").click()
     expect(page.locator("[data-stat=gaps]")).to_have_text("1")
     expect(page.locator("#patrol-bar")).to_have_count(0)  # not on the patrol page itself
+    # A check-in with a photo: the photo goes up before the check-in (it was kept as photo_id,
+    # which the engine did not upload, and the check-in was refused for ever).
+    page.get_by_label("照片（可选）").set_input_files(str(photo_file(tmp_path)))
+    page.get_by_label("打卡备注（可选）").fill("test-photo 打卡")
+    page.get_by_role("button", name="在这里打卡").click()
+    expect(page.locator("[data-checkin-status]")).to_contain_text("✓")
     page.get_by_role("button", name="结束巡查").click()
     summary = page.locator("[data-summary]")
     expect(summary.locator("[data-sum=duration]")).to_contain_text("分钟")
@@ -123,4 +137,10 @@ def test_a_patrol_goes_on_across_pages_and_never_twice(browser, live_server):
     assert summary.locator("[data-sum=gaps]").inner_text() == "1"
     page.goto(live_server.url + "/")
     expect(page.locator("#patrol-bar")).to_be_hidden()
+    wait_for_outbox(page, lambda states: states == [],
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+    with sqlite3.connect(live_server.db_path) as conn:
+        photo = conn.execute("SELECT photo_id FROM patrol_checkin WHERE note = 'test-photo 打卡'").fetchone()
+        assert photo and photo[0]
+        assert conn.execute("SELECT count(*) FROM media WHERE id = ?", (photo[0],)).fetchone()[0] == 1
     context.close()
