@@ -77,6 +77,38 @@ def test_outbox_saved_to_a_file_is_ingested_once(browser, live_server, tmp_path)
     context.close()
 
 
+LAYOUT = """() => {
+  const box = (sel) => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect() : null; };
+  const small = [...document.querySelectorAll('a, button, select, input:not([type=checkbox]):not([type=radio]), textarea')]
+    .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 1 && r.height > 1 && getComputedStyle(e).display !== 'inline'
+      && (r.height < 44 || r.width < 44); })
+    .map((e) => `${e.tagName} ${(e.textContent || e.name || '').trim().slice(0, 16)}`);
+  return { width: document.documentElement.scrollWidth, bar: box('#sync-bar')?.height, brand: box('.brand')?.height,
+           photo: box('label[for=photo_files]')?.bottom, small };
+}"""
+
+
+def test_phone_pages_fit_one_screen_width_with_44px_targets(browser, live_server):
+    """At 360×640: no page scrolls sideways, the status bar stays on one line, every tap target
+    is at least 44 px, and the quick report's photo button is above the bottom bar."""
+    for username, urls in (("worker", ["/", "/report", "/reports", "/patrol", "/tasks", "/duties", "/me"]),
+                           ("rider", ["/", "/report", "/tasks"]), ("dept", ["/", "/events"])):
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        sign_in(page, live_server.url, username)
+        for url in urls:
+            page.goto(live_server.url + url)
+            layout = page.evaluate(LAYOUT)
+            where = f"{username} {url}"
+            assert layout["width"] <= 360, where
+            assert layout["bar"] is None or layout["bar"] < 60, (where, layout["bar"])
+            assert layout["brand"] >= 44, where
+            assert not layout["small"], (where, layout["small"])
+            if url == "/report":
+                assert layout["photo"] < 640 - 60, where  # above the bottom navigation
+        context.close()
+
+
 def test_z_new_version_is_offered_and_taken_on_reload(browser, live_server):
     """Runs last in this file: it redeploys the shared server (same port and database)."""
     context = browser.new_context(**PHONE)

@@ -139,3 +139,23 @@ def test_a_wrong_check_digit_is_caught_on_the_phone_and_pages_fit_the_screen(bro
         page.goto(live_server.url + url)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, url
     context.close()
+
+
+def test_coordinates_come_from_the_phone_and_rooms_are_named_with_their_building(browser, live_server):
+    context = browser.new_context(**{**PHONE, "geolocation": {"longitude": 117.0101, "latitude": 36.6633},
+                                     "permissions": ["geolocation"]})
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    wait_until_offline_ready(page)
+    page.goto(live_server.url + "/registry/app")
+    page.get_by_role("button", name="立即同步").click()
+    expect(page.locator("[data-list] li").first).to_be_visible(timeout=15000)
+    page.get_by_role("link", name="新建楼栋").click()
+    page.get_by_role("button", name="使用我的位置").click()
+    expect(page.get_by_label("经度")).to_have_value("117.010100")
+    expect(page.get_by_label("纬度")).to_have_value("36.663300")
+    page.goto(live_server.url + "/registry/app")
+    page.get_by_role("link", name="新建实有人口").click()
+    options = page.locator("#f-parent_id option").all_inner_texts()
+    assert "芙蓉街12号院1号楼 1单元101" in options, options
+    context.close()

@@ -76,8 +76,11 @@ function input(field, value, records) {
   let control;
   if (field.name === 'parent_id') {
     const parents = records.filter((r) => r.kind === PARENT_KIND[root.dataset.kind]);
+    const byId = new Map(records.map((r) => [r.id, r]));
+    // A room is named with its building: "芙蓉街12号院1号楼 1单元301", not "1单元301" alone.
+    const named = (p) => [byId.get(p.parent_id)?.name, p.name].filter(Boolean).join(' ') + (p.address ? `（${p.address}）` : '');
     control = el('select', { id, name: field.name }, el('option', { value: '', textContent: '—' }),
-      ...parents.map((p) => el('option', { value: p.id, textContent: `${p.name}${p.address ? `（${p.address}）` : ''}`, selected: p.id === value })));
+      ...parents.map((p) => el('option', { value: p.id, textContent: named(p), selected: p.id === value })));
   } else if (field.type === 'SelectMultipleField') {
     const box = el('fieldset', { className: 'field' }, el('legend', { textContent: field.label }));
     field.choices.forEach(([v, label]) => {
@@ -95,6 +98,7 @@ function input(field, value, records) {
     if (field.name === 'id_number' || field.name === 'phone') control.inputMode = field.name === 'phone' ? 'tel' : 'text';
   }
   const wrap = el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: field.label + (field.required ? ' *' : '') }), control);
+  if (field.name === 'lat') wrap.append(positionButton());
   const error = el('p', { className: 'error', hidden: true });
   error.dataset.errorFor = field.name;
   wrap.append(error);
@@ -144,6 +148,22 @@ function checkId(form) {
   box.hidden = !problem;
   control.setAttribute('aria-invalid', problem ? 'true' : 'false');
   return !problem;
+}
+
+// Coordinates come from the phone's GPS, not typed by hand.
+function positionButton() {
+  const status = el('span', { className: 'muted', role: 'status' });
+  const button = el('button', { type: 'button', className: 'btn small', textContent: T.usePosition });
+  button.addEventListener('click', () => {
+    if (!navigator.geolocation) { status.textContent = T.noGps; return; }
+    status.textContent = T.locating;
+    navigator.geolocation.getCurrentPosition((pos) => {
+      q('[name=lon]').value = pos.coords.longitude.toFixed(6);
+      q('[name=lat]').value = pos.coords.latitude.toFixed(6);
+      status.textContent = `±${Math.round(pos.coords.accuracy)} m`;
+    }, () => { status.textContent = T.noGps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+  });
+  return el('p', { className: 'actions' }, button, status);
 }
 
 let editing = null;
