@@ -78,13 +78,14 @@ def test_outbox_saved_to_a_file_is_ingested_once(browser, live_server, tmp_path)
 
 
 LAYOUT = """() => {
-  const box = (sel) => { const e = document.querySelector(sel); return e ? e.getBoundingClientRect() : null; };
-  const small = [...document.querySelectorAll('a, button, select, input:not([type=checkbox]):not([type=radio]), textarea')]
-    .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 1 && r.height > 1 && getComputedStyle(e).display !== 'inline'
-      && (r.height < 44 || r.width < 44); })
-    .map((e) => `${e.tagName} ${(e.textContent || e.name || '').trim().slice(0, 16)}`);
-  return { width: document.documentElement.scrollWidth, bar: box('#sync-bar')?.height, brand: box('.brand')?.height,
-           photo: box('label[for=photo_files]')?.bottom, small };
+  const box = (sel) => document.querySelector(sel)?.getBoundingClientRect() || null;
+  const targets = 'a, button, select, input:not([type=checkbox]):not([type=radio]), textarea';
+  const small = [...document.querySelectorAll(targets)].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 1 && r.height > 1 && getComputedStyle(e).display !== 'inline' && (r.height < 44 || r.width < 44);
+  }).map((e) => `${e.tagName} ${(e.textContent || e.name || '').trim().slice(0, 16)}`);
+  return { width: document.documentElement.scrollWidth, bar: box('#sync-bar')?.height,
+           brand: box('.brand')?.height, photo: box('label[for=photo_files]')?.bottom, small };
 }"""
 
 
