@@ -82,7 +82,8 @@ LAYOUT = """() => {
   const targets = 'a, button, select, input:not([type=checkbox]):not([type=radio]), textarea';
   const small = [...document.querySelectorAll(targets)].filter((e) => {
     const r = e.getBoundingClientRect();
-    return r.width > 1 && r.height > 1 && getComputedStyle(e).display !== 'inline' && (r.height < 44 || r.width < 44);
+    const shown = r.width > 1 && r.height > 1 && getComputedStyle(e).display !== 'inline';
+    return shown && (r.height < 44 || r.width < 44);
   }).map((e) => `${e.tagName} ${(e.textContent || e.name || '').trim().slice(0, 16)}`);
   return { width: document.documentElement.scrollWidth, bar: box('#sync-bar')?.height,
            brand: box('.brand')?.height, photo: box('label[for=photo_files]')?.bottom, small };
