@@ -124,3 +124,38 @@ def test_a_reveal_still_gives_the_whole_number_and_its_birth_date(demo, login):
     shown = secretary.post(f"/registry/{record.id}/reveal/id_number",
                            data={"csrf_token": csrf_from(page)}).get_data(as_text=True)
     assert decrypt(record.id_cipher) in shown and "1944-03-05" in shown
+
+
+def test_the_sync_ledger_cannot_check_a_guessed_number_without_the_key(demo, login):
+    """The ledger kept a plain SHA-256 of each pushed record, full ID number included: anyone
+    with a database copy could hash each of the ~16,600 candidates and find the one stored."""
+    import hashlib
+    import uuid
+
+    from app.sync.models import Mutation
+
+    client = login("worker")
+    user_id = client.get("/api/v1/me").get_json()["id"]
+    headers = {"X-CSRFToken": client.get("/api/v1/csrf").get_json()["csrf_token"]}
+    fields = {"name": "孔祥云", "id_number": "11010519491231002X", "population_type": "registered"}
+    mutation_id = str(uuid.uuid4())
+    record_id = str(uuid.uuid4())
+    response = client.post("/api/v1/sync/push", headers=headers, json={
+        "mutations": [{"id": mutation_id, "kind": "registry.create", "record_id": record_id,
+                       "author_id": user_id, "created_at": "2026-11-27T08:00:00Z",
+                       "base_version": None, "form_version": 2,
+                       "data": {"kind": "person", "fields": fields}}]})
+    assert response.get_json()["results"][0]["status"] == "applied"
+    content = {"kind": "registry.create", "record_id": record_id, "base_version": None,
+               "data": {"kind": "person", "fields": fields}}
+    guess = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
+                                      separators=(",", ":")).encode()).hexdigest()
+    stored = db.session.get(Mutation, mutation_id).payload_sha256
+    assert stored != guess
+    # Replays are still recognised as the same mutation.
+    again = client.post("/api/v1/sync/push", headers=headers, json={
+        "mutations": [{"id": mutation_id, "kind": "registry.create", "record_id": record_id,
+                       "author_id": user_id, "created_at": "2026-11-27T08:00:00Z",
+                       "base_version": None, "form_version": 2,
+                       "data": {"kind": "person", "fields": fields}}]})
+    assert again.get_json()["results"][0]["status"] == "duplicate"

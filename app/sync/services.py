@@ -14,11 +14,13 @@ a row that a transaction still open could precede.
 """
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, false, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -88,11 +90,16 @@ def log_change(object_type, object_id, *, grid_id=None, owner_id=None, op="upser
 
 
 def payload_hash(mutation: dict) -> str:
-    """SHA-256 of what makes a mutation what it is. Only called on schema-checked mutations,
-    whose text is valid UTF-8 and whose numbers are finite."""
+    """A keyed hash of what makes a mutation what it is. Keyed, because the data may hold a
+    full ID number: a plain hash in a database copy would confirm a guessed number. Only
+    called on schema-checked mutations, whose text is valid UTF-8 and whose numbers are finite."""
     content = {k: mutation.get(k) for k in ("kind", "record_id", "base_version", "data")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode()).hexdigest()
+    plain = hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
+                                      separators=(",", ":")).encode()).hexdigest()
+    # HMAC of the plain digest under a key derived from DATA_KEY (migration 0014 turned the
+    # plain digests stored before into these).
+    key = hashlib.sha256(b"gridwalk-ledger:" + current_app.config["DATA_KEY"].encode()).digest()
+    return hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()
 
 
 def echo_id(m):
