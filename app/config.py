@@ -101,6 +101,9 @@ def load_config(instance_path: str) -> dict:
         "LOGIN_IP_USER_MAX_FAILURES": _int("LOGIN_IP_USER_MAX_FAILURES", 10),
         "LOGIN_IP_MAX_FAILURES": _int("LOGIN_IP_MAX_FAILURES", 100),
         "LOGIN_IP_WINDOW_MINUTES": _int("LOGIN_IP_WINDOW_MINUTES", 10),
+        # Lookups by a whole ID number (searches, duplicate checks) per user per hour: each says
+        # whether a number is registered, so unlimited they would rebuild a masked one.
+        "ID_LOOKUPS_PER_HOUR": _int("ID_LOOKUPS_PER_HOUR", 60),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 40) * 1024 * 1024,
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),

@@ -9,6 +9,7 @@ must stay at 10,000 or more.
 import calendar
 import json
 import re
+import uuid
 from datetime import date
 
 import pytest
@@ -159,3 +160,41 @@ def test_the_sync_ledger_cannot_check_a_guessed_number_without_the_key(demo, log
                        "base_version": None, "form_version": 2,
                        "data": {"kind": "person", "fields": fields}}]})
     assert again.get_json()["results"][0]["status"] == "duplicate"
+
+
+def test_whole_number_lookups_are_counted_audited_and_capped(demo, login, app):
+    """A search by a whole ID number, or a record carrying one (its duplicate check), answers
+    whether that number is registered: tried over the ~16,600 candidates a mask leaves, it
+    rebuilt the number in 2,908 searches, or 30 pushes from another street. Each such lookup is
+    audited (without the number) and a user gets ID_LOOKUPS_PER_HOUR of them."""
+    from app.audit.models import AuditLog
+
+    app.config["ID_LOOKUPS_PER_HOUR"] = 3
+    AuditLog.query.filter_by(action="registry.id_lookup").delete()  # the demo's own registrations
+    db.session.commit()
+    record = RegistryRecord.query.filter_by(name=PERSON).one()
+    number = decrypt(record.id_cipher)
+    worker = login("worker")
+    for guess in ("370102194403050010", "370102194403050029", "370102194403050037"):
+        assert PERSON not in worker.get(f"/registry?q={guess}").get_data(as_text=True)
+    capped = worker.get(f"/registry?q={number}").get_data(as_text=True)
+    assert PERSON not in capped and "查验过于频繁" in capped
+    rows = AuditLog.query.filter_by(action="registry.id_lookup").all()
+    assert len(rows) == 3 and not any(number[:10] in json.dumps(r.detail) for r in rows)
+    # A pushed record with a registered number is not refused to its author (that answer would
+    # confirm the number): it is applied and marked for the secretary, and spends no lookup.
+    other = login("w-dmh-qst-01")
+    headers = {"X-CSRFToken": other.get("/api/v1/csrf").get_json()["csrf_token"]}
+    user_id = other.get("/api/v1/me").get_json()["id"]
+    answers = []
+    for guess in (number, "370102194403050010"):
+        response = other.post("/api/v1/sync/push", headers=headers, json={"mutations": [{
+            "id": str(uuid.uuid4()), "kind": "registry.create", "record_id": str(uuid.uuid4()),
+            "author_id": user_id, "created_at": "2026-11-27T08:00:00Z", "form_version": 2,
+            "data": {"kind": "person", "fields": {"name": "试探", "id_number": guess,
+                                                  "population_type": "registered"}}}]})
+        answers.append(response.get_json()["results"][0])
+    statuses = {a["status"] for a in answers}
+    assert statuses <= {"applied", "rejected"} and not any("已登记" in json.dumps(a, ensure_ascii=False)
+                                                          for a in answers)
+    assert answers[0]["status"] == "applied"

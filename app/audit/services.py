@@ -1,5 +1,5 @@
 """One helper to write the audit log."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from ..extensions import db
@@ -11,7 +11,7 @@ def client_ip():
 
 
 def record(action, obj=None, *, detail=None, actor=None, role=None, object_type=None,
-           object_id=None):
+           object_id=None, durable=False):
     """Add an audit row to the current transaction (the caller commits with its change).
 
     ``actor`` defaults to the signed-in user and ``role`` to that user's primary role.
@@ -34,4 +34,21 @@ def record(action, obj=None, *, detail=None, actor=None, role=None, object_type=
         ip=client_ip(),
     )
     db.session.add(row)
+    if durable and has_request_context():
+        # Kept even when the change it belongs to is refused and rolled back (a refused
+        # lookup still counts): see keep_durable.
+        g.setdefault("_durable_audit", []).append(
+            {c: getattr(row, c) for c in ("actor_id", "actor_name", "actor_role", "action",
+                                          "object_type", "object_id", "detail", "ip")})
     return row
+
+
+def take_durable():
+    """The durable rows recorded since the last call (and forget them)."""
+    return g.pop("_durable_audit", []) if has_request_context() else []
+
+
+def restore_durable(rows):
+    """Add again durable rows that a rollback took away."""
+    for values in rows:
+        db.session.add(AuditLog(**values))

@@ -93,6 +93,8 @@ class Submission(db.Model):
     changes = db.Column(db.JSON, nullable=False)  # field → [old, new], as applied
     conflicts = db.Column(db.JSON, nullable=False, default=dict)  # field → {"server": v, "phone": v}
     has_conflicts = db.Column(db.Boolean, nullable=False, default=False)
+    # A new record whose ID number is already registered: shown to the secretary, not the author.
+    duplicate_of = db.Column(db.String(36))
     state = db.Column(db.String(12), nullable=False, default="pending", index=True)
     comment = db.Column(db.Text)
     decided_by = db.Column(db.Integer, db.ForeignKey("user.id"))

@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -38,6 +39,7 @@ from .services import (
     may_review,
     may_see_tags,
     reveal,
+    spend_id_lookup,
     visible_records_clause,
 )
 
@@ -78,6 +80,9 @@ def search_query(user, kind=None, q=""):
     if q:
         digits = q.replace(" ", "")
         if len(digits) == 18 and digits[:17].isdigit():
+            if not spend_id_lookup(user, "search"):
+                g.id_lookup_refused = True
+                return query.filter(db.false())
             query = query.filter(RegistryRecord.id_hash == keyed_hash(normalise_id(digits)))
         elif digits.isdigit() and len(digits) == 11:
             query = query.filter(RegistryRecord.phone_hash == keyed_hash(digits))
@@ -105,6 +110,9 @@ def records():
     q = request.args.get("q", "")
     page = search_query(current_user, kind, q).order_by(RegistryRecord.kind, RegistryRecord.name).paginate(
         page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False, count=False)
+    db.session.commit()  # a whole-number lookup is audited
+    if g.get("id_lookup_refused"):
+        flash(_("身份号码查验过于频繁，请一小时后再试"), "error")
     return render_template("registry/list.html", page=page, kind=kind, q=q, kinds=KIND_LABELS,
                            can_edit=may(current_user, "registry.edit"),
                            can_export=may(current_user, "registry.export"))
@@ -209,7 +217,10 @@ def record_form(kind=None, record_id=None):
             flash(_("已保存"), "info")
             return redirect(url_for("registry.record_detail", record_id=target))
         except Rejected as exc:
+            lookups = audit.take_durable()
             db.session.rollback()
+            audit.restore_durable(lookups)
+            db.session.commit()
             form.validate()
             for name, messages in exc.errors.items():
                 if name in form._fields:
@@ -289,7 +300,13 @@ def review_queue():
     display = field_display()
     return render_template("registry/review.html", page=page, kinds=KIND_LABELS, display=display,
                            shown=lambda kind, field, value: shown(display, kind, field, value, names),
-                           filters=filters, grids=_my_grids(), authors=authors)
+                           filters=filters, grids=_my_grids(), authors=authors,
+                           duplicate_records=_records_by_id([s.duplicate_of for s in page.items]))
+
+
+def _records_by_id(ids):
+    ids = [i for i in ids if i]
+    return {r.id: r for r in RegistryRecord.query.filter(RegistryRecord.id.in_(ids))} if ids else {}
 
 
 @bp.post("/review/decide")

@@ -1,7 +1,7 @@
 """Registry domain logic shared by the pages and the sync API: create, edit with three-way
 merge, review decisions, sensitive tags, reveals, visits."""
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
@@ -74,6 +74,34 @@ def visible_records_clause(user):
     if not may(user, "registry.view"):
         return db.false()
     return scope.grid_clause(RegistryRecord.grid_id) & RegistryRecord.deleted_at.is_(None)
+
+
+# --- whole-number lookups ------------------------------------------------------------------
+
+def spend_id_lookup(user, purpose) -> bool:
+    """Count one lookup by a whole ID number (a search, or a record's duplicate check). Each
+    answers whether that number is registered, so, tried over the candidates a mask leaves, they
+    would rebuild it: each is audited (without the number), and a user gets
+    ID_LOOKUPS_PER_HOUR of them. False when the budget is spent."""
+    from flask import current_app
+
+    from ..audit.models import AuditLog
+
+    limit = current_app.config.get("ID_LOOKUPS_PER_HOUR", 60)
+    since = now() - timedelta(hours=1)
+    used = db.session.execute(db.select(db.func.count(AuditLog.id)).where(
+        AuditLog.actor_id == user.id, AuditLog.action == "registry.id_lookup",
+        AuditLog.at >= since)).scalar()
+    if used >= limit:
+        return False
+    audit.record("registry.id_lookup", actor=user, object_type="registry_record",
+                 detail={"purpose": purpose}, durable=True)
+    db.session.flush()  # counted by the next lookup in this request
+    return True
+
+
+def _lookup_refused():
+    return Rejected({"id_number": [str(_l("身份号码查验过于频繁，请一小时后再试"))]}, code="rate_limited")
 
 
 # --- values --------------------------------------------------------------------------------
@@ -218,8 +246,9 @@ def set_tags(user, record, tags):
 
 
 def _checked_new_record(user, record_id, kind, fields, form_version):
-    """Validate a new record and build it, unsaved: (record, form, changes shown in its history).
-    Raises Rejected or Forbidden. Writes nothing."""
+    """Validate a new record and build it, unsaved: (record, form, changes shown in its history,
+    id of a record with the same ID number or None). Raises Rejected or Forbidden. Writes only
+    the audit row of a secretary's lookup."""
     form = build_form(kind, fields, form_version)
     if not form.validate():
         raise Rejected(_errors(form))
@@ -230,9 +259,20 @@ def _checked_new_record(user, record_id, kind, fields, form_version):
         values["population_type"] = "registered"  # the only kind a v1 form knew
     parent = _parent(user, kind, values.get("parent_id"))
     grid_id = _resolve_grid(user, kind, values, form.grid_id.data, parent)
-    if values.get("id_number") and RegistryRecord.query.filter_by(
-            id_hash=privacy.keyed_hash(values["id_number"]), deleted_at=None).first():
-        raise Rejected({"id_number": [str(_l("该身份号码已登记，请查找已有记录"))]})
+    duplicate = None
+    if values.get("id_number"):
+        existing = RegistryRecord.query.filter_by(
+            id_hash=privacy.keyed_hash(values["id_number"]), deleted_at=None).first()
+        if may(user, "registry.reveal"):
+            # The secretary (who may reveal numbers anyway) is told at once, as a lookup.
+            if not spend_id_lookup(user, "create"):
+                raise _lookup_refused()
+            if existing is not None:
+                raise Rejected({"id_number": [str(_l("该身份号码已登记，请查找已有记录"))]})
+        elif existing is not None:
+            # Others are not told: "already registered" would confirm a guessed number. The
+            # record waits for the secretary, marked as a likely duplicate.
+            duplicate = existing.id
     record = RegistryRecord(id=record_id, kind=kind, grid_id=grid_id, created_by=user.id,
                             updated_by=user.id, version=1, data={}, name="")
     changes = {}
@@ -243,7 +283,7 @@ def _checked_new_record(user, record_id, kind, fields, form_version):
     if kind == "person" and getattr(form, "birth_date", None):
         record.data = {**record.data, **privacy.birth_fields(form.birth_date, form.sex)}
     record.review_state = "approved" if may(user, "registry.review") else "pending"
-    return record, form, changes
+    return record, form, changes, duplicate
 
 
 def create_record(user, record_id, kind, fields, form_version=None, source="phone",
@@ -253,7 +293,7 @@ def create_record(user, record_id, kind, fields, form_version=None, source="phon
         raise Rejected({"kind": [str(_l("未知的登记类型"))]})
     if db.session.get(RegistryRecord, record_id) is not None:
         raise Conflict()
-    record, form, changes = _checked_new_record(user, record_id, kind, fields, form_version)
+    record, form, changes, duplicate = _checked_new_record(user, record_id, kind, fields, form_version)
     db.session.add(record)
     db.session.flush()
     tags = set_tags(user, record, form.tags.data if "tags" in form._fields else None)
@@ -264,7 +304,8 @@ def create_record(user, record_id, kind, fields, form_version=None, source="phon
     if record.review_state == "pending":
         submission = Submission(id=submission_id or str(uuid.uuid4()), record_id=record.id,
                                 grid_id=record.grid_id, op="create", author_id=user.id,
-                                applied_version=1, changes=changes, conflicts={})
+                                applied_version=1, changes=changes, conflicts={},
+                                duplicate_of=duplicate)
         db.session.add(submission)
     return record, submission
 
@@ -459,8 +500,8 @@ def stage_create(user, mutation):
         raise Rejected({"kind": [str(_l("未知的登记类型"))]})
     # A record id already taken is caught by the primary key: the run is then applied one by
     # one, and the handler answers it.
-    record, _form, changes = _checked_new_record(user, mutation["record_id"], kind, fields,
-                                                 mutation.get("form_version"))
+    record, _form, changes, _duplicate = _checked_new_record(  # no ID number here: no duplicate
+        user, mutation["record_id"], kind, fields, mutation.get("form_version"))
     state = sa_inspect(record).dict
     values = {c.key: state[c.key] for c in RegistryRecord.__table__.columns if c.key in state}
     rows = [(RegistryRecord, values),

@@ -26,6 +26,7 @@ from sqlalchemy import and_, case, false, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit import services as audit
 from ..extensions import db
 from . import schema
 from .models import ChangeLog, Mutation
@@ -135,13 +136,27 @@ def _unless_applied_meanwhile(user, m, digest, answer):
     return _replay(existing, user, digest) if existing is not None else answer
 
 
+@contextlib.contextmanager
+def _savepoint_keeping_durable_audit():
+    """A savepoint whose durable audit rows (lookups that must count even when the mutation is
+    refused) are written again after a rollback."""
+    audit.take_durable()
+    try:
+        with db.session.begin_nested():
+            yield
+    except BaseException:
+        audit.restore_durable(audit.take_durable())
+        raise
+    audit.take_durable()
+
+
 def _apply_in_savepoint(user, m, digest) -> dict:
     """Run the handler and write the ledger row inside a savepoint: on any failure only this
     mutation's writes are undone."""
     mutation_id = m["id"]
     session = db.session
     try:
-        with session.begin_nested():
+        with _savepoint_keeping_durable_audit():
             result = _handlers[m["kind"]](user, m)
             response = {"status": "applied", **result}
             session.add(Mutation(id=mutation_id, user_id=user.id, kind=m["kind"],
