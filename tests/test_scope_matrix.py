@@ -373,3 +373,24 @@ def test_a_task_sent_to_two_communities_shows_each_secretary_only_their_own(worl
     assert shown("s-qcl-acs") == {acs}
     assert shown("street") == shown("command") == {frj, acs}
     assert acs not in shown("worker")
+
+
+def test_naming_someone_elses_photo_in_ones_own_record_shows_it_to_no_one(world, login):
+    """A rider's task report that names photo ids it did not upload (in its photos or a text
+    answer) does not open those photos to the rider (found by an outside probe)."""
+    from datetime import datetime
+
+    from app.tasks.models import Task, TaskReport
+
+    task = Task.query.filter_by(title=TASK_TITLES["T-TWO"]).one()
+    target = next(t for t in task.targets if t.grid.code == "LX-QCL-FRJ-01")
+    rider = User.query.filter_by(username="rider").one()
+    db.session.add(TaskReport(id="00000000-0000-4000-8000-0000000000e9", task_id=task.id,
+                              target_id=target.id, user_id=rider.id, grid_id=target.grid_id,
+                              done_at=datetime(2026, 11, 28, 3), note="借用照片",
+                              photos=[PHOTO_IDS["PH-EV-FRJ"]],
+                              answers={"q1": PHOTO_IDS["PH-TASK-ACS"]}))
+    db.session.commit()
+    client = login("rider")
+    for key in ("PH-EV-FRJ", "PH-TASK-ACS"):
+        assert client.get(f"/media/{PHOTO_IDS[key]}").status_code == 404, key

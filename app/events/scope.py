@@ -36,8 +36,9 @@ def event_visibility_clause(scope, user_id):
 
 
 @photo_holder
-def _event_photos(media_id):
+def _event_photos(media):
     """A report's photos, and those of a move (a department's proof that it is handled)."""
-    events = Event.query.join(EventPhoto).filter(EventPhoto.media_id == media_id).limit(20).all()
-    moves = rows_naming(EventAction, EventAction.photos, media_id)
+    events = (Event.query.join(EventPhoto).filter(EventPhoto.media_id == media.id,
+                                                  Event.reporter_id == media.owner_id).limit(20).all())
+    moves = rows_naming(EventAction, EventAction.photos, media, EventAction.actor_id)
     return events + [db.session.get(Event, m.event_id) for m in moves]

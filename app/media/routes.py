@@ -33,7 +33,7 @@ def _visible_media(media_id):
         abort(404)
     if media.owner_id == current_user.id:
         return media
-    if any(can_view(current_user, holder) for holder in photo_holders(media.id)):
+    if any(can_view(current_user, holder) for holder in photo_holders(media)):
         return media
     abort(404)
 

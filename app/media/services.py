@@ -251,25 +251,23 @@ _holders = []
 
 
 def photo_holder(find):
-    """Register ``find(media_id) -> objects showing that photo``. Each feature registers the
-    objects its photos belong to (events, task reports, visits, check-ins); a photo is seen by
-    its uploader and by whoever the scope rules let see one of them."""
+    """Register ``find(media) -> objects showing that photo``. Each feature registers the
+    objects its photos belong to (events, task reports, visits, check-ins), made by the photo's
+    uploader: naming someone else's photo id in one's own record shows it to no one. A photo is
+    seen by its uploader and by whoever the scope rules let see one of them."""
     _holders.append(find)
     return find
 
 
-def photo_holders(media_id):
+def photo_holders(media):
     for find in _holders:
-        yield from find(media_id)
+        yield from find(media)
 
 
-def rows_naming(model, column, media_id, limit=20):
-    """Rows whose JSON list (or dict of answers) ``column`` holds ``media_id``: a text match
-    first, then an exact check, so an id inside a longer string does not count."""
+def rows_naming(model, column, media, author, limit=20):
+    """Rows by the photo's uploader (``author`` is the model's author column) whose JSON list
+    ``column`` holds the photo: a text match first, then an exact check, so an id inside a
+    longer string does not count."""
     as_text = db.cast(column, db.String)
-    rows = model.query.filter(as_text.contains(media_id)).limit(limit).all()
-    def named(value):
-        values = value.values() if isinstance(value, dict) else value or []
-        return media_id in values
-
-    return [r for r in rows if named(getattr(r, column.key))]
+    rows = model.query.filter(author == media.owner_id, as_text.contains(media.id)).limit(limit).all()
+    return [r for r in rows if media.id in (getattr(r, column.key) or [])]

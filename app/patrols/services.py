@@ -35,10 +35,10 @@ def now():
 
 
 @photo_holder
-def _checkin_photos(media_id):
+def _checkin_photos(media):
     """A check-in's photo is seen with its patrol."""
-    return [db.session.get(Patrol, c.patrol_id)
-            for c in CheckIn.query.filter_by(photo_id=media_id).limit(20) if c.patrol_id]
+    return [db.session.get(Patrol, c.patrol_id) for c in CheckIn.query.filter_by(
+        photo_id=media.id, user_id=media.owner_id).limit(20) if c.patrol_id]
 
 
 @rule(Patrol)

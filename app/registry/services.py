@@ -54,8 +54,8 @@ def _visit_rule(user, visit, action):
 
 
 @photo_holder
-def _visit_photos(media_id):
-    return rows_naming(Visit, Visit.photos, media_id)
+def _visit_photos(media):
+    return rows_naming(Visit, Visit.photos, media, Visit.author_id)
 
 
 def may_see_tags(user, grid_id):

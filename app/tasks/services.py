@@ -426,10 +426,9 @@ def _task_report_rule(user, report, action):
 
 
 @photo_holder
-def _task_report_photos(media_id):
-    """A report's photos and its survey's photo answers."""
-    return (rows_naming(TaskReport, TaskReport.photos, media_id)
-            + rows_naming(TaskReport, TaskReport.answers, media_id))
+def _task_report_photos(media):
+    """A report's photos (its survey's photo answers are among them: clean_answers checks)."""
+    return rows_naming(TaskReport, TaskReport.photos, media, TaskReport.user_id)
 
 
 def survey_results(task, user):
