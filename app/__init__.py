@@ -10,11 +10,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import Pool
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` that matches only what a 64-bit database integer holds."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 @event.listens_for(Engine, "connect")
@@ -86,6 +95,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     # "//" in a path is answered as not found rather than redirected: a redirect is an HTML
     # answer on the JSON API (found by fuzzing media ids that start with "/").
     app.url_map.merge_slashes = False
+    # Numbers in paths fit the database's 64-bit integers, or the route does not match (404).
+    app.url_map.converters["int"] = BoundedInt
 
     if app.config["TRUST_PROXY_HOPS"]:
         hops = app.config["TRUST_PROXY_HOPS"]

@@ -56,6 +56,16 @@ def install_error_handlers(app):
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, lambda exc, code=code: _render(code))
 
+    @app.errorhandler(OverflowError)
+    def _too_big(exc):
+        # A number beyond 64 bits reached the database driver (a form's number field, a query
+        # parameter): bad input, not a server fault. Path numbers never get here (the int
+        # converter refuses them).
+        from .extensions import db
+
+        db.session.rollback()
+        return _render(400, _("请求无效"), _("数字超出范围。"))
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         if request.path.startswith("/api/"):
