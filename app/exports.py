@@ -26,7 +26,7 @@ def table_download(fmt, filename, sheets):
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows([_csv_cell(v) for v in row] for row in sheets[0][1])
-        body, mimetype = "\ufeff" + out.getvalue(), "text/csv; charset=utf-8"
+        body, mimetype = "\ufeff" + out.getvalue(), "text/csv"  # Flask adds the charset
     else:
         from openpyxl import Workbook
 

@@ -218,6 +218,18 @@ def test_disjoint_edits_merge_and_same_field_edits_conflict(worker, login):
     assert record.phone_masked == "137****0002" and record.phone_tail == "0002"
 
 
+def test_a_stale_edit_that_does_not_say_what_it_saw_is_a_conflict(worker, login):
+    """An edit from an older version with no base for a field was applied over the newer value
+    (found by an outside probe that renamed a resident this way)."""
+    _, _, person = make_household(worker)
+    worker.edit(person, 1, {"work_unit": "甲公司"}, {"work_unit": None})  # now version 2
+    answer = worker.edit(person, 1, {"name": "Y"}, {})
+    record = db.session.get(RegistryRecord, person)
+    db.session.refresh(record)
+    assert record.name == "张三"
+    assert answer["status"] == "applied" and answer["conflicts"] == ["name"]
+
+
 def test_secretary_resolves_conflict_approves_in_bulk_and_returns(worker, login):
     _, _, person = make_household(worker)
     leader = Phone(login("leader"))
@@ -354,6 +366,7 @@ def test_sensitive_tags_only_for_grid_staff(worker, login):
     assert "独居老人" in login("leader").get(f"/registry/{person}").get_data(as_text=True)
     street_page = login("street").get(f"/registry/{person}").get_data(as_text=True)
     assert "张三" in street_page and "独居老人" not in street_page
+    assert "重点人群标签" not in street_page  # not even that the person has one, in the history
     # Office roles get no offline copy of the registry (docs/privacy.md says why); a leader's
     # phone gets the record with its tags, since it is the leader's own grid.
     for office in ("command", "street", "secretary"):
@@ -443,7 +456,9 @@ def test_exports_masked_by_default_unmasked_audited(worker, login):
     worker.create("object", {"name": "JG-0001", "object_type": "manhole", "condition": "damaged",
                              "lon": 117.0095, "lat": 36.6625})
     secretary = login("secretary")
-    masked = secretary.get("/registry/export.csv?kind=person").get_data(as_text=True)
+    answer = secretary.get("/registry/export.csv?kind=person")
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"  # once, not twice
+    masked = answer.get_data(as_text=True)
     rows = {r[1]: r for r in csv.reader(io.StringIO(masked.lstrip("\ufeff")))}
     assert rows["张三"][4] == "1101*************X" and VALID_ID not in masked
     assert len(rows) == 1 + 1 + 5  # header, 张三 and the demo's five residents

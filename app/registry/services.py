@@ -23,6 +23,7 @@ from .forms import KIND_FORMS, PARENT_KIND
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 
 COLUMNS = ("name", "address", "lon", "lat", "parent_id")
+_UNKNOWN = object()  # what a phone saw of a field it did not describe
 SECRETS = ("id_number", "phone")
 VIEWER_ROLES = roles_for("registry.view")
 EDITOR_ROLES = roles_for("registry.edit")
@@ -357,7 +358,9 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
             new_shown = new
         if new_shown == server:
             continue  # already so
-        phone_saw = _clean(base.get(field)) if field in base else server
+        # A stale edit that does not say what it saw of a field cannot be trusted over the
+        # newer value: it is a conflict for the secretary, never a silent overwrite.
+        phone_saw = _clean(base.get(field)) if field in base else _UNKNOWN
         if record.version != base_version and phone_saw != server:
             conflicts[field] = {"server": server, "phone": new_shown}
             if field in SECRETS:  # kept encrypted until the secretary decides
