@@ -4,6 +4,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 
 
 def _messages():
@@ -56,15 +57,17 @@ def install_error_handlers(app):
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, lambda exc, code=code: _render(code))
 
-    @app.errorhandler(OverflowError)
     def _too_big(exc):
-        # A number beyond 64 bits reached the database driver (a form's number field, a query
-        # parameter): bad input, not a server fault. Path numbers never get here (the int
-        # converter refuses them).
+        # A number the database cannot hold reached it (a form's number field, a page far out
+        # of range): bad input, not a server fault. SQLite's driver raises OverflowError,
+        # PostgreSQL a DataError. Path numbers never get here (the int converter refuses them).
         from .extensions import db
 
         db.session.rollback()
         return _render(400, _("请求无效"), _("数字超出范围。"))
+
+    app.register_error_handler(OverflowError, _too_big)
+    app.register_error_handler(DataError, _too_big)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

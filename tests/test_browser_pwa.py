@@ -111,6 +111,25 @@ def test_phone_pages_fit_one_screen_width_with_44px_targets(browser, live_server
         context.close()
 
 
+def test_a_fixed_field_loses_its_error_at_once(browser, live_server, tmp_path):
+    """随手拍: a field fixed after a refused save kept its old error until the next save."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    page.goto(live_server.url + "/report")
+    page.get_by_role("button", name="保存并上报").click()
+    errors = {name: page.locator(f'[data-error-for="{name}"]')
+              for name in ("category_id", "description", "photos")}
+    for box in errors.values():
+        expect(box).to_be_visible()
+    page.get_by_label("情况描述").fill("路灯不亮")
+    expect(errors["description"]).to_be_hidden()
+    expect(errors["category_id"]).to_be_visible()
+    page.locator("input[name=photo_files]").set_input_files(str(photo_file(tmp_path)))
+    expect(errors["photos"]).to_be_hidden()
+    context.close()
+
+
 def test_z_new_version_is_offered_and_taken_on_reload(browser, live_server):
     """Runs last in this file: it redeploys the shared server (same port and database)."""
     context = browser.new_context(**PHONE)

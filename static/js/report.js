@@ -35,6 +35,7 @@ function renderPhotos() {
 }
 
 async function addPhotos(files) {
+  if (files.length) setError('photos', []);
   for (const file of files) {
     if (photos.length >= 9) { setError('photos', [T.maxPhotos]); break; }
     try {
@@ -48,6 +49,7 @@ async function addPhotos(files) {
 }
 
 function setPoint(lon, lat, accuracy, manual) {
+  setError('lon', []);
   $('[name=lon]').value = lon.toFixed(7);
   $('[name=lat]').value = lat.toFixed(7);
   $('[name=accuracy]').value = accuracy == null ? '' : Math.round(accuracy);
@@ -182,6 +184,10 @@ $('[name=photo_files]').addEventListener('change', (e) => { addPhotos([...e.targ
 form.querySelector('#relocate').addEventListener('click', locate);
 form.querySelector('#pick-on-map').addEventListener('click', showMap);
 form.addEventListener('submit', save);
+// A field fixed loses its error at once, not at the next save.
+const ERROR_OF = { photo_files: 'photos', lon: 'lon', lat: 'lon' };
+form.addEventListener('input', (e) => setError(ERROR_OF[e.target.name] || e.target.name, []));
+form.addEventListener('change', (e) => setError(ERROR_OF[e.target.name] || e.target.name, []));
 const fixId = new URLSearchParams(location.search).get('fix');
 if (fixId) loadFix(fixId); else locate();
 renderPhotos();
