@@ -130,6 +130,52 @@ def test_a_fixed_field_loses_its_error_at_once(browser, live_server, tmp_path):
     context.close()
 
 
+PUT_LOCAL = """(items) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('gridwalk');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const tx = db.transaction(['outbox', 'meta'], 'readwrite');
+    const me = Number(document.body.dataset.userId);
+    for (const item of items.outbox) tx.objectStore('outbox').put({ ...item, author_id: me });
+    tx.objectStore('meta').put(items.patrol, `patrol:${me}`);
+    tx.oncomplete = () => { db.close(); resolve(me); };
+  };
+})"""
+
+
+def test_the_home_page_says_what_needs_the_worker_today(browser, live_server):
+    """Today: the tasks the worker has not started (from the server), an unfinished patrol and
+    every record that needs fixing, of any kind, with where to fix it and a discard that asks
+    first (from the phone)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    today = page.locator(".today")
+    expect(today.get_by_role("link", name="核查芙蓉街沿街商铺灭火器")).to_be_visible()
+    page.evaluate(PUT_LOCAL, {
+        "patrol": {"id": "p1", "started_at": "2026-12-01T00:00:00Z", "gap": None},
+        "outbox": [
+            {"id": "m-fix-1", "kind": "registry.edit", "record_id": "r1", "state": "needs_fix",
+             "error": "门牌号不存在", "created_at": "2026-12-01T01:00:00Z", "data": {"fields": {}}},
+            {"id": "m-fix-2", "kind": "patrol.chunk", "record_id": "p1", "state": "needs_fix",
+             "error": "巡查已结束", "created_at": "2026-12-01T01:05:00Z", "data": {}}]})
+    page.reload()
+    local = page.locator("#today-local")
+    expect(local.get_by_role("link", name="巡查还没有结束：继续巡查")).to_have_attribute("href", "/patrol")
+    edit = local.locator("li").filter(has_text="门牌号不存在")
+    expect(edit.get_by_role("link", name="去修改")).to_have_attribute("href", "/registry/app#fix/m-fix-1")
+    chunk = local.locator("li").filter(has_text="巡查已结束")
+    expect(chunk.get_by_role("link", name="去修改")).to_have_count(0)  # only discarded
+    chunk.get_by_role("button", name="放弃这条").click()
+    expect(chunk.get_by_role("button", name="确定放弃？不会再发送")).to_be_visible()
+    assert outbox_states(page) == ["needs_fix", "needs_fix"]  # asked, not yet gone
+    chunk.get_by_role("button", name="确定放弃？不会再发送").click()
+    expect(local.locator("li").filter(has_text="巡查已结束")).to_have_count(0)
+    assert outbox_states(page) == ["needs_fix"]
+    context.close()
+
+
 def test_z_new_version_is_offered_and_taken_on_reload(browser, live_server):
     """Runs last in this file: it redeploys the shared server (same port and database)."""
     context = browser.new_context(**PHONE)

@@ -31,9 +31,28 @@ def _my_grids(*roles):
     )
 
 
+def _today():
+    """What needs this worker or rider today, as the server knows it: reports to check on site,
+    records the secretary returned, open tasks (the nearest deadline first). The page keeps it
+    offline; what only the phone knows (an unfinished patrol, records to fix) is added there."""
+    from ..events.models import Event
+    from ..registry.models import Submission
+    from ..tasks.services import my_done, my_targets
+
+    checks = (Event.query.filter_by(reporter_id=current_user.id, state="handled")
+              .filter(Event.deleted_at.is_(None)).order_by(Event.reported_at).limit(20).all())
+    returned = (Submission.query.filter_by(author_id=current_user.id, state="returned")
+                .order_by(Submission.decided_at.desc()).limit(20).all())
+    tasks = {task.id: task for task, _target in my_targets(current_user)}
+    done = my_done(current_user, list(tasks))
+    open_tasks = sorted((t for t in tasks.values() if t.id not in done),
+                        key=lambda t: (t.due_on is None, t.due_on or date.max))
+    return {"checks": checks, "returned": returned, "tasks": open_tasks[:20]}
+
+
 def _worker_home():
     grids = _my_grids("grid_worker", "grid_leader")
-    return render_template("home/worker.html", grids=grids, today=date.today())
+    return render_template("home/worker.html", grids=grids, today=date.today(), todo=_today())
 
 
 def _part_time_home():
@@ -42,7 +61,7 @@ def _part_time_home():
 
     open_tasks = len({task.id for task, _target in my_targets(current_user)})
     return render_template("home/part_time.html", grids=_my_grids("part_time"), open_tasks=open_tasks,
-                           minutes=volunteer_time(current_user))
+                           minutes=volunteer_time(current_user), todo=_today())
 
 
 def _units_of(role):

@@ -96,6 +96,12 @@ export async function settle(item, record) {
   await tx.done;
 }
 
+// The user gives up a record that cannot be fixed: it goes with the photos only it used.
+export async function discardItem(id) {
+  const item = await (await dbPromise).get('outbox', id);
+  if (item) await settle(item, null);
+}
+
 export async function getBlob(id) {
   return (await dbPromise).get('blobs', id);
 }
