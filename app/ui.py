@@ -79,6 +79,8 @@ def js_strings():
         "noHandledPhoto": str(_l("部门没有上传处置照片")), "failPhoto": str(_l("现场照片（可选）")),
         "confirmPass": str(_l("确认核查通过并结案")),
         "resumePatrol": str(_l("巡查还没有结束：继续巡查")), "fixIt": str(_l("去修改")),
+        "selfResolve": str(_l("自行处置")), "resolveNote": str(_l("处置情况（可选）")),
+        "resolvePhoto": str(_l("处置后照片")),
         "discard": str(_l("放弃这条")), "confirmDiscard": str(_l("确定放弃？不会再发送")),
         "kinds": {"event.report": str(_l("随手拍")), "event.transition": str(_l("现场核查")),
                   "registry.create": str(_l("新登记")), "registry.edit": str(_l("登记修改")),

@@ -97,3 +97,32 @@ def test_report_escalated_dispatched_handled_and_checked_offline(browser, live_s
     state, level, close_type, rework = state_of(live_server, event_id)
     assert (state, close_type, rework) == ("closed", "on_time", 0)
     phone_ctx.close()
+
+
+def test_a_worker_deals_with_a_report_on_the_spot_offline(browser, live_server, tmp_path):
+    """自行处置 on the phone, offline, where the category allows it: a photo of the result is
+    required, and the event goes to the secretary's audit once synced."""
+    phone_ctx = browser.new_context(**PHONE)
+    phone = phone_ctx.new_page()
+    sign_in(phone, live_server.url, "worker")
+    wait_until_offline_ready(phone)
+    make_report(phone, live_server.url, "test-self 纸箱堆放", photo_file(tmp_path),
+                category="市容环境 / 暴露垃圾")
+    sync(phone)
+    item = phone.locator("#report-list li").filter(has_text="test-self 纸箱堆放")
+    go = item.get_by_role("button", name="自行处置")
+    expect(go).to_be_visible(timeout=15000)
+    cut_network(phone_ctx)
+    go.click()
+    expect(item.get_by_text("至少需要 1 张照片")).to_be_visible()
+    assert outbox_states(phone) == []
+    item.get_by_label("处置后照片").set_input_files(str(photo_file(tmp_path, "done.jpg")))
+    item.get_by_label("处置情况（可选）").fill("已搬走")
+    go.click()
+    expect(phone.locator("#sync-bar")).to_contain_text("待发送 1 条")
+    restore_network(phone_ctx)
+    sync(phone)
+    with sqlite3.connect(live_server.db_path) as conn:
+        (state,) = conn.execute("SELECT state FROM event WHERE description = 'test-self 纸箱堆放'").fetchone()
+    assert state == "self_resolved"
+    phone_ctx.close()

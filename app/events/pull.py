@@ -3,9 +3,11 @@ from flask import url_for
 from sqlalchemy import and_, or_, true
 
 from ..scope.permissions import may
+from ..scope.services import scope_for
 from ..sync.models import ChangeLog
 from ..sync.services import puller
 from .models import Event, EventCategory
+from .workflow import MOVES
 
 
 def _photo_json(media_id):
@@ -26,6 +28,10 @@ def event_json(event, user, handled=None):
         "reporter_id": event.reporter_id, "mine": event.reporter_id == user.id,
         "reported_at": event.reported_at.isoformat() + "Z",
         "photos": [_photo_json(p.media_id) for p in event.photos],
+        # The reporter may deal with it on the spot (自行处置), from the phone and offline.
+        "can_self_resolve": (event.state == "reported" and event.reporter_id == user.id
+                             and event.category.self_resolvable
+                             and bool(set(MOVES["self_resolve"].roles) & scope_for(user).roles)),
         "handled": None if handled is None or event.state != "handled" else {
             "at": handled.at.isoformat() + "Z", "note": handled.note or "",
             "by": event.department.name if event.department else "",

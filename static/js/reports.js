@@ -23,6 +23,8 @@ function row({ title, meta, state, label, message, action }) {
 // A report the department says is handled waits for the reporter's on-site check, which works
 // offline: the department's note and photos to compare with, a confirmed pass, or a fail with a
 // reason and optional photos (rework).
+const armedPasses = new Set(); // passes tapped once, waiting for the confirming tap
+
 function checkable(record, li) {
   if (record.state !== 'handled') return li;
   const handled = record.handled || {};
@@ -61,11 +63,12 @@ function checkable(record, li) {
     render();
   };
   // Passing closes the case: it asks once more. Failing needs the reason.
+  const arm = () => { pass.textContent = T.confirmPass; pass.classList.add('primary'); };
+  if (armedPasses.has(record.id)) arm();  // a background sync redrew the list meanwhile
   pass.addEventListener('click', () => {
-    if (pass.dataset.armed) { send('check_pass'); return; }
-    pass.dataset.armed = '1';
-    pass.textContent = T.confirmPass;
-    pass.classList.add('primary');
+    if (armedPasses.has(record.id)) { armedPasses.delete(record.id); send('check_pass'); return; }
+    armedPasses.add(record.id);
+    arm();
   });
   fail.addEventListener('click', () => {
     if (!why.value.trim()) { why.setAttribute('aria-invalid', 'true'); why.focus(); return; }
@@ -73,6 +76,33 @@ function checkable(record, li) {
   });
   form.append(label, why, photoLabel, photo, pass, fail);
   li.append(proof, form);
+  return li;
+}
+
+// A report the reporter may deal with on the spot (自行处置), where its category allows it:
+// a photo of the result and a note, offline through the outbox.
+function resolvable(record, li) {
+  if (!record.can_self_resolve) return li;
+  const form = Object.assign(document.createElement('form'), { className: 'check-form' });
+  const noteId = `resolve-note-${record.id}`;
+  const photoId = `resolve-photo-${record.id}`;
+  const noteLabel = Object.assign(document.createElement('label'), { htmlFor: noteId, textContent: T.resolveNote });
+  const note = Object.assign(document.createElement('input'), { id: noteId, name: 'note' });
+  const photoLabel = Object.assign(document.createElement('label'), { htmlFor: photoId, textContent: T.resolvePhoto });
+  const photo = Object.assign(document.createElement('input'), { id: photoId, type: 'file', accept: 'image/*', capture: 'environment' });
+  const go = Object.assign(document.createElement('button'), { type: 'button', className: 'btn small', textContent: T.selfResolve });
+  const error = Object.assign(document.createElement('p'), { className: 'error', hidden: true, textContent: T.needPhoto });
+  go.addEventListener('click', async () => {
+    if (!photo.files[0]) { error.hidden = false; photo.focus(); return; }
+    const shot = { id: store.uuid(), blob: await resizePhoto(photo.files[0]), type: 'image/jpeg' };
+    await store.enqueue({ id: store.uuid(), kind: 'event.transition', record_id: record.id, base_version: record.version,
+      author_id: Number(document.body.dataset.userId), created_at: new Date().toISOString(),
+      data: { action: 'self_resolve', note: note.value.trim(), photos: [shot.id] } }, [shot]);
+    window.dispatchEvent(new Event('gridwalk:saved'));
+    render();
+  });
+  form.append(noteLabel, note, photoLabel, photo, error, go);
+  li.append(form);
   return li;
 }
 
@@ -90,11 +120,11 @@ async function render() {
       label: T[STATE[m.state] || 'waiting'], message: m.state === 'needs_fix' || m.state === 'blocked' ? m.error : '',
       action: m.state === 'needs_fix' ? { href: `/report?fix=${m.id}`, text: T.fix } : null,
     }) })),
-    ...sent.filter((r) => !pendingIds.has(r.id)).map((r) => (checking.has(r.id) ? { ...r, state: 'checked' } : r)).map((r) => ({ at: r.reported_at, node: checkable(r, row({
+    ...sent.filter((r) => !pendingIds.has(r.id)).map((r) => (checking.has(r.id) ? { ...r, state: 'checked', can_self_resolve: false } : r)).map((r) => ({ at: r.reported_at, node: resolvable(r, checkable(r, row({
       title: r.description, meta: `${r.category || ''} · ${r.grid?.name || ''} · ${when(r.reported_at)}`,
       state: r.state === 'handled' ? 'waiting' : 'sent', label: r.state === 'handled' ? T.toCheck
         : (r.state && r.state !== 'reported' && T.states?.[r.state]) || T.sent, // then its progress
-    })) })),
+    }))) })),
   ].sort((a, b) => (a.at < b.at ? 1 : -1));
   if (rows.length || !list.dataset.server) list.replaceChildren(...rows.map((r) => r.node));
   document.getElementById('report-empty').hidden = rows.length > 0 || list.children.length > 0;

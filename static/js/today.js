@@ -15,12 +15,17 @@ function fixLink(item) {
   return null;
 }
 
+// Records the user has asked to discard once: kept across re-renders (a background sync
+// redraws the list), so the second tap confirms.
+const armed = new Set();
+
 async function discard(item, button) {
-  if (!button.dataset.armed) {
-    button.dataset.armed = '1';
+  if (!armed.has(item.id)) {
+    armed.add(item.id);
     button.textContent = T.confirmDiscard;
     return;
   }
+  armed.delete(item.id);
   await store.discardItem(item.id);
   window.dispatchEvent(new Event('gridwalk:saved'));
   render();
@@ -41,7 +46,7 @@ async function render() {
       el('p', { className: 'error', textContent: item.error || '' }));
     const href = fixLink(item);
     if (href) li.append(el('a', { className: 'btn small', href, textContent: T.fixIt }));
-    const drop = el('button', { type: 'button', className: 'btn small', textContent: T.discard });
+    const drop = el('button', { type: 'button', className: 'btn small', textContent: armed.has(item.id) ? T.confirmDiscard : T.discard });
     drop.addEventListener('click', () => discard(item, drop));
     li.append(drop);
     rows.push(li);
