@@ -122,8 +122,6 @@ async function save(event) {
     form.reset();
     form.closest('.task').querySelector('[data-status]').textContent = T.saved;
     await showWaiting();
-showProblems();
-onChange((detail) => { if (detail.phase === 'done' || detail.phase === 'error') { showWaiting(); showProblems(); } });
     window.dispatchEvent(new Event('gridwalk:saved'));
   } finally {
     button.disabled = false;
