@@ -2,7 +2,7 @@
 // the service worker and its updates, the sync status bar, storage persistence, the iPhone
 // hint and saving the outbox to a file.
 import * as store from './store.js';
-import { afterLoad, onChange, startTriggers, syncNow } from './sync.js';
+import { onChange, startTriggers, syncNow } from './sync.js';
 
 const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
 const $ = (sel) => document.querySelector(sel);
@@ -147,7 +147,7 @@ async function boot() {
   document.querySelectorAll('[data-action=export-outbox]').forEach((b) => b.addEventListener('click', exportOutbox));
   navigator.storage?.persist?.().catch(() => {});
   iosHint();
-  afterLoad(() => registerWorker().catch((err) => console.error('service worker', err)));
+  registerWorker().catch((err) => console.error('service worker', err));
   if (document.body.dataset.sync) startTriggers(); // only roles that record things keep an outbox
 }
 

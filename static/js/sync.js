@@ -232,13 +232,5 @@ export function startTriggers() {
     navigator.serviceWorker?.ready.then((reg) => reg.sync?.register('gridwalk-outbox')).catch(() => {});
   });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow('background-sync'); });
-  afterLoad(() => syncNow('start'));
-}
-
-// Background work waits until the page is drawn and idle: on a cheap phone, parsing and
-// storing a pull must not hold up the first taps.
-export function afterLoad(fn) {
-  const idle = () => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 3000 }) : setTimeout(fn, 500));
-  if (document.readyState === 'complete') idle();
-  else window.addEventListener('load', idle, { once: true });
+  syncNow('start');
 }
