@@ -36,7 +36,7 @@ def record(action, obj=None, *, detail=None, actor=None, role=None, object_type=
     db.session.add(row)
     if durable and has_request_context():
         # Kept even when the change it belongs to is refused and rolled back (a refused
-        # lookup still counts): see keep_durable.
+        # lookup still counts): see take_durable and restore_durable.
         g.setdefault("_durable_audit", []).append(
             {c: getattr(row, c) for c in ("actor_id", "actor_name", "actor_role", "action",
                                           "object_type", "object_id", "detail", "ip")})

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..exports import table_download
 from ..extensions import db
 from ..org.models import Grid, OrgUnit
-from ..scope.permissions import may
+from ..scope.permissions import may, requires
 from ..scope.services import scope_for
 from . import assessment as assessment_service
 from .services import WORKER_ROLES, local_today, progress
@@ -23,10 +23,9 @@ EVIDENCE = {"patrol": _l("巡查"), "checkin": _l("打卡"), "record_create": _l
 
 @bp.get("/duties")
 @login_required
+@requires("duties.own")
 def my_duties():
     """"My duties": progress per checklist item in its own period (today, this week, this month)."""
-    if not may(current_user, "duties.own"):
-        abort(404)
     today = local_today()
     try:
         day = date.fromisoformat(request.args["date"]) if request.args.get("date") else today

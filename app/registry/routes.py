@@ -24,7 +24,7 @@ from ..audit import services as audit
 from ..auth.models import User
 from ..exports import table_download
 from ..extensions import db
-from ..scope.permissions import may
+from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..sync.services import Conflict, Forbidden, Rejected
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
@@ -393,10 +393,9 @@ def objects_geojson():
 
 
 @bp.get("/registry/app")
+@requires("registry.offline")
 def phone_app():
     """The phone's registry: search, view, create and edit, all from IndexedDB, offline."""
-    if not may(current_user, "registry.offline"):
-        abort(404)
     schema = {kind: [{"name": name, "label": str(field.label.text), "type": field.type,
                       "required": bool(field.flags.required),
                       "choices": [[str(v), str(label)] for v, label in getattr(field, "choices", None) or []]}

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ..audit.models import AuditLog
 from ..duties.services import checklist_for, local_today
 from ..exports import table_download
-from ..scope.permissions import may
+from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404
 from ..sync.services import Forbidden
 from ..ui import local_time
@@ -26,16 +26,11 @@ def _labels():
             "today": local_today()}
 
 
-def _require(action):
-    if not may(current_user, action):
-        abort(404)
-
-
 @bp.get("/tasks")
 @login_required
+@requires("tasks.receive")
 def my_tasks():
     """The recipient's open tasks, each with its own form; works offline from the kept page."""
-    _require("tasks.receive")
     tasks = {}
     for task, target in services.my_targets(current_user):
         tasks.setdefault(task, []).append(target)  # a rider on two grids may report for either
@@ -50,8 +45,8 @@ def my_tasks():
 
 @bp.get("/tasks/assigned")
 @login_required
+@requires("tasks.assign")
 def assigned():
-    _require("tasks.assign")
     status = request.args.get("status", "")
     query = services.assigned_by_scope(current_user)
     if status in STATUS_LABELS:
@@ -104,8 +99,8 @@ def _builder_rows(form_data, count):
 
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @login_required
+@requires("tasks.assign")
 def new_task():
-    _require("tasks.assign")
     form = TaskForm()
     if request.method == "GET" and request.args.get("kind") in KIND_LABELS:
         form.kind.data = request.args["kind"]
@@ -209,10 +204,10 @@ def close(task_id):
 
 @bp.get("/tasks/approvals")
 @login_required
+@requires("tasks.assign")
 def approvals():
     """The district's queue of out-of-list tasks, and the admission log (every refusal and
     approval) for the user's scope."""
-    _require("tasks.assign")
     pending = services.pending_approvals(current_user).all()
     visible = {t.id for t in services.assigned_by_scope(current_user).with_entities(Task.id)}
     log = (AuditLog.query.filter(AuditLog.object_type == "task",
