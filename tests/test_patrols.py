@@ -175,6 +175,8 @@ def test_supervisors_see_traces_in_scope_only(phone, login):
     assert "王芳" in day and "瞬移跳点" in day
     detail = secretary.get(f"/patrols/{patrol_id}")
     assert detail.status_code == 200 and "<polyline" in detail.get_data(as_text=True)
+    # Started 01:00 UTC: shown in local time (09:00), not the stored UTC hour.
+    assert "2026-11-27 09:00" in detail.get_data(as_text=True) and "09:00" in day
     assert login("s-qcl-acs").get(f"/patrols/{patrol_id}").status_code == 404
     assert login("w-qcl-frj-02").get(f"/patrols/{patrol_id}").status_code == 404
     assert login("rider").get("/patrols").status_code == 404
