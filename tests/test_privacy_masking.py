@@ -34,9 +34,12 @@ def candidates(number, texts):
         return 1  # the full number itself was shown
     masks = [m for m in MASK.findall(joined) if "*" in m]
     birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    dates = [birth] if any(f in joined for f in (
-        birth.isoformat(), birth.strftime("%Y%m%d"), f"{birth.year}年{birth.month}月{birth.day}日",
-        birth.strftime("%m-%d"), birth.strftime("%m%d"))) else [
+    # A date written out, not the same digits inside an id or a hash (which made this flaky).
+    shown = [re.escape(f) for f in (birth.isoformat(), birth.strftime("%Y%m%d"),
+                                    f"{birth.year}年{birth.month}月{birth.day}日",
+                                    birth.strftime("%m-%d"), birth.strftime("%m%d"))]
+    dates = [birth] if re.search(r"(?<![0-9A-Za-z-])(?:" + "|".join(shown) + r")(?![0-9A-Za-z])",
+                                 joined) else [
         date(birth.year, m, d) for m in range(1, 13)
         for d in range(1, calendar.monthrange(birth.year, m)[1] + 1)]
     fixed = {i: c for mask in masks for i, c in enumerate(mask) if c != "*"}
