@@ -250,6 +250,23 @@ def test_signing_out_ends_every_session_of_that_user(login, demo, app):
     assert login("worker").get("/api/v1/me").status_code == 200  # signing in again works
 
 
+def test_a_late_background_fetch_after_sign_out_does_not_break_the_next_sign_in(login, demo, app):
+    """The service worker may still be fetching the offline pages, with the old cookie, when the
+    user signs out. Its late answer must not set a cookie: the browser would take it in place of
+    the sign-in page's session, and the next user's sign-in would fail its CSRF check."""
+    phone = login("worker")
+    late = app.test_client()
+    _copy_cookies(phone, late)  # a request already on its way with the old session
+    phone.post("/logout", data={"csrf_token": csrf_from(phone.get("/").get_data(as_text=True))})
+    token = csrf_from(phone.get("/login").get_data(as_text=True))
+    answer = late.get("/registry/app", headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
+    assert answer.status_code in (302, 401)
+    assert answer.headers.getlist("Set-Cookie") == []
+    signed_in = phone.post("/login", data={"csrf_token": token, "username": "rider",
+                                           "password": "gridwalk-demo"})
+    assert signed_in.status_code == 302 and "/login" not in signed_in.headers["Location"]
+
+
 def test_an_admin_password_reset_ends_the_users_sessions(login, demo):
     phone = login("worker")
     admin = login("admin")

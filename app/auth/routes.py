@@ -59,7 +59,10 @@ def unauthorized():
         code = "session_expired" if expired else "not_signed_in"
         return jsonify(error=code, message=_("会话已过期，请重新登录") if expired
                        else _("请先登录")), 401
-    if expired:
+    # Only a page the user opens may write the session. A script's or the service worker's fetch
+    # may still carry the old cookie after sign-out; a cookie set on its answer would replace
+    # the sign-in page's session and fail the next sign-in's CSRF check.
+    if expired and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate":
         flash(_("会话已过期，请重新登录。未发送的记录仍保存在本机。"), "warning")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

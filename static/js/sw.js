@@ -71,8 +71,9 @@ self.addEventListener('message', (event) => {
     event.waitUntil(caches.delete(PAGES));
   } else if (data && data.type === 'warm') {
     const since = generation;
+    // A redirect to /login (signed out meanwhile) is not followed: its answer sets a cookie.
     event.waitUntil(Promise.all((data.urls || []).map((url) =>
-      fetch(url, { credentials: 'same-origin' }).then((r) => keepPage(url, r, { add: true, since })).catch(() => null))));
+      fetch(url, { credentials: 'same-origin', redirect: 'manual' }).then((r) => keepPage(url, r, { add: true, since })).catch(() => null))));
   }
 });
 
