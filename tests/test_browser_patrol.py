@@ -72,6 +72,14 @@ def test_offline_patrol_with_filtering_gap_and_check_in(browser, live_server):
     expect(summary).to_be_visible()
     assert summary.locator("[data-sum=points]").inner_text() == str(len(ROUTE))
     assert summary.locator("[data-sum=gaps]").inner_text() == "1"
+    assert summary.locator("[data-sum=checkins]").inner_text() == "1"
+    # The worker's own trace on a map of the grid: every kept point, the check-in, the outline.
+    trace_map = summary.get_by_role("img", name="本次巡查轨迹：网格边界、走过的路线和打卡点")
+    assert trace_map.locator("polyline").get_attribute("data-points") == str(len(ROUTE))
+    expect(trace_map.locator("circle")).to_have_count(1)
+    expect(trace_map.locator("polygon")).to_have_count(1)
+    box = trace_map.bounding_box()
+    assert box["width"] <= 360 and box["height"] > 100
     phone_coverage = float(summary.locator("[data-sum=coverage]").inner_text().rstrip("%"))
 
     with sqlite3.connect(live_server.db_path) as conn:

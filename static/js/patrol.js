@@ -148,6 +148,28 @@ function coverage(trace, grid) {
   return total ? Math.round((1000 * near) / total) / 10 : 0;
 }
 
+// The stop summary's map: the grid's outline, the worker's own trace and the check-ins, in a
+// local projection that keeps the ground's proportions (x scaled by cos latitude).
+function drawMap(svg, grid, trace, spots) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const rings = !grid ? [] : grid.geometry.type === 'Polygon' ? [grid.geometry.coordinates[0]] : grid.geometry.coordinates.map((p) => p[0]);
+  const all = [...rings.flat(), ...trace.map((f) => [f[1], f[2]]), ...spots];
+  svg.replaceChildren();
+  if (!all.length) return;
+  const k = Math.cos((all.reduce((s, c) => s + c[1], 0) / all.length) * (Math.PI / 180));
+  const xs = all.map((c) => c[0] * k); const ys = all.map((c) => c[1]);
+  const [x0, y1] = [Math.min(...xs), Math.max(...ys)];
+  const span = Math.max(Math.max(...xs) - x0, y1 - Math.min(...ys), 1e-6);
+  const scale = 300 / span; const xy = (c) => [10 + (c[0] * k - x0) * scale, 10 + (y1 - c[1]) * scale];
+  const pts = (cs) => cs.map((c) => xy(c).map((v) => v.toFixed(1)).join(',')).join(' ');
+  const add = (tag, attrs) => { const n = document.createElementNS(NS, tag); Object.entries(attrs).forEach(([a, v]) => n.setAttribute(a, v)); svg.append(n); };
+  const height = Math.min(320, 20 + (y1 - Math.min(...ys)) * scale);
+  svg.setAttribute('viewBox', `0 0 320 ${Math.max(120, Math.round(height))}`);
+  rings.forEach((ring) => add('polygon', { points: pts(ring), class: 'grid-outline' }));
+  if (trace.length) add('polyline', { points: pts(trace.map((f) => [f[1], f[2]])), class: 'trace', 'data-points': trace.length });
+  spots.forEach((c) => { const [cx, cy] = xy(c); add('circle', { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 6, class: 'checkin' }); });
+}
+
 async function start() {
   state = { id: store.uuid(), grid_id: Number($('#patrol-grid').value), started_at: nowIso(), seq: 0, buffer: [],
     pendingGaps: [], gap: null, gaps: 0, points: 0, distance: 0, dropped: 0, last: null, trace: [] };
@@ -168,8 +190,9 @@ async function stop(endedAt) {
   const end = endedAt === undefined ? Date.now() : (state.last ? state.last[0] * 1000 : Date.parse(state.started_at));
   const secs = Math.round((end - Date.parse(state.started_at)) / 1000);
   const sum = { duration: fmt(T.minutes, { n: Math.floor(secs / 60) }), distance: fmt(T.km, { n: (state.distance / 1000).toFixed(2) }),
-    points: String(state.points), gaps: String(state.gaps), coverage: grid ? `${coverage(state.trace, grid)}%` : '—' };
+    points: String(state.points), checkins: String(state.checkins || 0), gaps: String(state.gaps), coverage: grid ? `${coverage(state.trace, grid)}%` : '—' };
   Object.entries(sum).forEach(([k, v]) => { $(`[data-sum=${k}]`).textContent = v; });
+  drawMap($('[data-sum-map]'), grid, state.trace, state.checkinSpots || []);
   state = null;
   await store.setMeta(PATROL_KEY, null);
   show('summary');
@@ -188,6 +211,7 @@ async function checkIn(event) {
     note: $('#checkin-note').value.trim(), photo_id: photos[0]?.id || null,
     link_kind: linkKind || null, link_id: linkId || null }, photos);
   state.checkins = (state.checkins || 0) + 1;
+  state.checkinSpots = [...(state.checkinSpots || []), [fix[1], fix[2]]];
   await save();
   event.target.reset();
   status.textContent = `✓ ${new Date().toLocaleTimeString()} ±${fix[3]} m`;
