@@ -40,6 +40,17 @@ def test_a_app_and_report_form_work_with_the_network_cut(browser, live_server, t
     cut_network(context)
     page.goto(live_server.url + "/report")
     expect(page.get_by_role("heading", name="随手拍")).to_be_visible()
+    # The map picks a point offline, flagged as placed by hand, with the marker where tapped.
+    page.get_by_role("button", name="在地图上选点").click()
+    grid_map = page.get_by_role("img", name="我的网格地图，点击选点")
+    grid_map.scroll_into_view_if_needed()
+    area = grid_map.locator("polygon").first.bounding_box()
+    tap = (area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    page.mouse.click(*tap)
+    expect(page.locator("#location-status")).to_contain_text("地图")
+    marker = grid_map.locator("circle.marker").bounding_box()
+    assert abs(marker["x"] + marker["width"] / 2 - tap[0]) < 3
+    assert page.locator("[name=location_manual]").is_checked()
     make_report(page, live_server.url, "test-a 井盖缺失", photo_file(tmp_path))
     item = page.locator("#report-list li").filter(has_text="test-a 井盖缺失")
     expect(item.get_by_text("等待发送")).to_be_visible()

@@ -154,6 +154,33 @@ def test_coordinates_come_from_the_phone_and_rooms_are_named_with_their_building
     page.get_by_role("button", name="使用我的位置").click()
     expect(page.get_by_label("经度")).to_have_value("117.010100")
     expect(page.get_by_label("纬度")).to_have_value("36.663300")
+    # Pick on map, offline: the grid with the recorded places as landmarks; a tap sets the point.
+    cut_network(context)
+    page.goto(live_server.url + "/registry/app")
+    page.get_by_role("link", name="新建楼栋").click()
+    page.get_by_role("button", name="在地图上选点").click()
+    grid_map = page.get_by_role("img", name="我的网格地图，点击选点")
+    expect(grid_map.locator("polygon")).to_have_count(1)
+    grid = page.evaluate("JSON.parse(document.getElementById('registry-grids').textContent)")[0]
+    with sqlite3.connect(live_server.db_path) as conn:
+        placed = conn.execute("SELECT count(*) FROM registry_record WHERE grid_id = ? AND lon IS NOT NULL "
+                              "AND deleted_at IS NULL", (grid["id"],)).fetchone()[0]
+    assert placed >= 2
+    expect(grid_map.locator("circle.landmark")).to_have_count(placed)  # the places already recorded
+    grid_map.scroll_into_view_if_needed()
+    area = grid_map.locator("polygon").bounding_box()
+    tap = (area["x"] + area["width"] * 0.3, area["y"] + area["height"] * 0.6)
+    page.mouse.click(*tap)
+    lon, lat = (float(page.get_by_label(name).input_value()) for name in ("经度", "纬度"))
+    ring = grid["geometry"]["coordinates"][0]
+    west, east = min(c[0] for c in ring), max(c[0] for c in ring)
+    south, north = min(c[1] for c in ring), max(c[1] for c in ring)
+    assert abs(lon - (west + 0.3 * (east - west))) < 0.02 * (east - west)
+    assert abs(lat - (north - 0.6 * (north - south))) < 0.02 * (north - south)
+    marker = grid_map.locator("circle.marker").bounding_box()
+    assert abs(marker["x"] + marker["width"] / 2 - tap[0]) < 3
+    assert abs(marker["y"] + marker["height"] / 2 - tap[1]) < 3
+    restore_network(context)
     page.goto(live_server.url + "/registry/app")
     page.get_by_role("link", name="新建实有人口").click()
     options = page.locator("#f-parent_id option").all_inner_texts()

@@ -403,8 +403,11 @@ def phone_app():
                      if name != "grid_id"]
               for kind, form_class in KIND_FORMS.items()}
     versions = {kind: f.FORM_VERSION for kind, f in KIND_FORMS.items()}
-    grids = [{"id": g.id, "name": g.name} for g in _my_grids()]
+    mine = _my_grids()
+    grids = [{"id": g.id, "name": g.name} for g in mine]
+    shapes = [{"id": g.id, "name": g.name, "geometry": g.geometry} for g in mine]
     return render_template("registry/app.html", schema=schema, versions=versions, grids=grids,
+                           grid_shapes=shapes,
                            kinds={k: str(v) for k, v in KIND_LABELS.items()}, parent_kind=PARENT_KIND)
 
 

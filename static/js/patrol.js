@@ -4,6 +4,7 @@
 // the outbox, so a long patrol is never one giant payload and nothing is lost offline.
 import * as store from './store.js';
 import { resizePhoto } from './photos.js';
+import { add, drawGrids, points } from './gridmap.js';
 
 const root = document.getElementById('patrol');
 const CFG = JSON.parse(root.dataset.config);
@@ -148,26 +149,13 @@ function coverage(trace, grid) {
   return total ? Math.round((1000 * near) / total) / 10 : 0;
 }
 
-// The stop summary's map: the grid's outline, the worker's own trace and the check-ins, in a
-// local projection that keeps the ground's proportions (x scaled by cos latitude).
+// The stop summary's map: the grid's outline, the worker's own trace and the check-ins.
 function drawMap(svg, grid, trace, spots) {
-  const NS = 'http://www.w3.org/2000/svg';
-  const rings = !grid ? [] : grid.geometry.type === 'Polygon' ? [grid.geometry.coordinates[0]] : grid.geometry.coordinates.map((p) => p[0]);
-  const all = [...rings.flat(), ...trace.map((f) => [f[1], f[2]]), ...spots];
-  svg.replaceChildren();
-  if (!all.length) return;
-  const k = Math.cos((all.reduce((s, c) => s + c[1], 0) / all.length) * (Math.PI / 180));
-  const xs = all.map((c) => c[0] * k); const ys = all.map((c) => c[1]);
-  const [x0, y1] = [Math.min(...xs), Math.max(...ys)];
-  const span = Math.max(Math.max(...xs) - x0, y1 - Math.min(...ys), 1e-6);
-  const scale = 300 / span; const xy = (c) => [10 + (c[0] * k - x0) * scale, 10 + (y1 - c[1]) * scale];
-  const pts = (cs) => cs.map((c) => xy(c).map((v) => v.toFixed(1)).join(',')).join(' ');
-  const add = (tag, attrs) => { const n = document.createElementNS(NS, tag); Object.entries(attrs).forEach(([a, v]) => n.setAttribute(a, v)); svg.append(n); };
-  const height = Math.min(320, 20 + (y1 - Math.min(...ys)) * scale);
-  svg.setAttribute('viewBox', `0 0 320 ${Math.max(120, Math.round(height))}`);
-  rings.forEach((ring) => add('polygon', { points: pts(ring), class: 'grid-outline' }));
-  if (trace.length) add('polyline', { points: pts(trace.map((f) => [f[1], f[2]])), class: 'trace', 'data-points': trace.length });
-  spots.forEach((c) => { const [cx, cy] = xy(c); add('circle', { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 6, class: 'checkin' }); });
+  const line = trace.map((f) => [f[1], f[2]]);
+  const view = drawGrids(svg, grid ? [grid] : [], [...line, ...spots]);
+  if (!view) return;
+  if (line.length) add(svg, 'polyline', { points: points(view, line), class: 'trace', 'data-points': line.length });
+  spots.forEach((c) => { const [cx, cy] = view.project(c); add(svg, 'circle', { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 16, class: 'checkin' }); });
 }
 
 async function start() {

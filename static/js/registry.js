@@ -3,12 +3,14 @@
 // saw, so the server can merge disjoint edits and flag same-field ones for the secretary.
 import * as store from './store.js';
 import { resizePhoto } from './photos.js';
+import { add, drawGrids, onPick, placeMarker } from './gridmap.js';
 
 const root = document.getElementById('registry');
 const SCHEMA = JSON.parse(document.getElementById('registry-schema').textContent);
 const KINDS = JSON.parse(document.getElementById('registry-kinds').textContent);
 const T = JSON.parse(document.getElementById('registry-i18n').textContent);
 const VERSIONS = JSON.parse(root.dataset.versions);
+const GRIDS = JSON.parse(document.getElementById('registry-grids')?.textContent || '[]');
 const PARENT_KIND = JSON.parse(root.dataset.parentKind);
 const q = (sel) => root.querySelector(sel);
 const el = (tag, props = {}, ...children) => { const n = Object.assign(document.createElement(tag), props); n.append(...children); return n; };
@@ -98,7 +100,7 @@ function input(field, value, records) {
     if (field.name === 'id_number' || field.name === 'phone') control.inputMode = field.name === 'phone' ? 'tel' : 'text';
   }
   const wrap = el('div', { className: 'field' }, el('label', { htmlFor: id, textContent: field.label + (field.required ? ' *' : '') }), control);
-  if (field.name === 'lat') wrap.append(positionButton());
+  if (field.name === 'lat') wrap.append(positionButton(), mapPicker(records));
   const error = el('p', { className: 'error', hidden: true });
   error.dataset.errorFor = field.name;
   wrap.append(error);
@@ -164,6 +166,43 @@ function positionButton() {
     }, () => { status.textContent = T.noGps; }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
   });
   return el('p', { className: 'actions' }, button, status);
+}
+
+// Pick on map, offline: the worker's grids with the places already recorded as landmarks; a tap
+// sets the coordinates. The map opens on a tap only, so the form does not jump under a thumb.
+let markPicked = () => {};
+root.addEventListener('input', (e) => { if (['lon', 'lat'].includes(e.target.name)) markPicked(); });
+
+function mapPicker(records) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', T.mapLabel);
+  const box = el('div', { className: 'map', hidden: true });
+  box.append(svg);
+  const button = el('button', { type: 'button', className: 'btn small', textContent: T.pickOnMap });
+  let view = null;
+  const mark = () => {
+    const lon = parseFloat(q('[name=lon]').value); const lat = parseFloat(q('[name=lat]').value);
+    if (view && !Number.isNaN(lon) && !Number.isNaN(lat)) placeMarker(svg, view, lon, lat);
+  };
+  button.addEventListener('click', () => {
+    box.hidden = false;
+    if (view) return;
+    const placed = (v) => v !== null && v !== undefined && v !== '' && Number.isFinite(Number(v));
+    const places = (records || []).filter((r) => r.id !== editing?.record?.id && placed(r.values.lon) && placed(r.values.lat))
+      .map((r) => ({ name: r.name, at: [Number(r.values.lon), Number(r.values.lat)] }));
+    view = drawGrids(svg, GRIDS, places.map((p) => p.at));
+    if (!view) { box.hidden = true; return; }
+    places.forEach((p) => { const [cx, cy] = view.project(p.at); add(svg, 'circle', { cx: cx.toFixed(1), cy: cy.toFixed(1), r: 7, class: 'landmark' }, p.name); });
+    onPick(svg, view, ([lon, lat]) => {
+      q('[name=lon]').value = lon.toFixed(6);
+      q('[name=lat]').value = lat.toFixed(6);
+      mark();
+    });
+    mark();
+  });
+  markPicked = mark;
+  return el('div', {}, el('p', { className: 'actions' }, button), box);
 }
 
 let editing = null;

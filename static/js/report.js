@@ -1,6 +1,7 @@
 // The quick report (随手拍): works offline. Saves to the outbox; the sync engine sends it.
 import * as store from './store.js';
 import { resizePhoto } from './photos.js';
+import { drawGrids, onPick, placeMarker } from './gridmap.js';
 
 const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
 const form = document.getElementById('report-form');
@@ -80,43 +81,14 @@ function showMap() {
   if (!grids.length) return;
   svg.parentElement.hidden = false;
   if (view) return;
-  const rings = grids.flatMap((g) => (g.geometry.type === 'Polygon' ? [g.geometry.coordinates] : g.geometry.coordinates).map((p) => ({ g, ring: p[0] })));
-  const xs = rings.flatMap((r) => r.ring.map((c) => c[0]));
-  const ys = rings.flatMap((r) => r.ring.map((c) => c[1]));
-  const k = Math.cos((Math.min(...ys) + Math.max(...ys)) / 2 * Math.PI / 180);
-  view = { minX: Math.min(...xs), maxY: Math.max(...ys), k };
-  const w = (Math.max(...xs) - view.minX) * k; const h = view.maxY - Math.min(...ys);
-  view.scale = 1000 / Math.max(w, h);
-  svg.setAttribute('viewBox', `-20 -20 ${w * view.scale + 40} ${h * view.scale + 40}`);
-  for (const { g, ring } of rings) {
-    const poly = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
-    poly.setAttribute('points', ring.map(([x, y]) => project(x, y).join(',')).join(' '));
-    const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
-    title.textContent = g.name;
-    poly.append(title);
-    svg.append(poly);
-  }
-  svg.addEventListener('click', (e) => {
-    const pt = svg.createSVGPoint();
-    pt.x = e.clientX; pt.y = e.clientY;
-    const p = pt.matrixTransform(svg.getScreenCTM().inverse());
-    setPoint(view.minX + p.x / view.scale / view.k, view.maxY - p.y / view.scale, null, true);
-  });
+  view = drawGrids(svg, grids);
+  onPick(svg, view, ([lon, lat]) => setPoint(lon, lat, null, true));
   drawMarker();
 }
 
-function project(lon, lat) {
-  return [((lon - view.minX) * view.k * view.scale).toFixed(1), ((view.maxY - lat) * view.scale).toFixed(1)];
-}
-
 function drawMarker() {
-  const svg = form.querySelector('#map');
   const lon = parseFloat($('[name=lon]').value); const lat = parseFloat($('[name=lat]').value);
-  if (!view || Number.isNaN(lon)) return;
-  let dot = svg.querySelector('circle');
-  if (!dot) { dot = document.createElementNS('http://www.w3.org/2000/svg', 'circle'); dot.setAttribute('r', '14'); svg.append(dot); }
-  const [x, y] = project(lon, lat);
-  dot.setAttribute('cx', x); dot.setAttribute('cy', y);
+  if (view && !Number.isNaN(lon)) placeMarker(form.querySelector('#map'), view, lon, lat);
 }
 
 function readForm() {
