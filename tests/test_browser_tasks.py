@@ -72,7 +72,11 @@ def test_rider_answers_a_survey_and_records_publicity_offline(browser, live_serv
     cut_network(phone)
     page.goto(live_server.url + "/tasks")
     survey = page.locator("article.task").filter(has_text="小区停车意见调查")
+    # A task's form is built only when it is opened: the list stays a short page.
+    assert page.locator("article.task").count() >= 2
+    expect(page.locator("article.task form")).to_have_count(0)
     survey.get_by_text("填写记录").click()
+    expect(page.locator("article.task form")).to_have_count(1)
     # The rider works two grids: the record says for which one.
     survey.get_by_label("在哪个网格").select_option(label="芙蓉街社区第2网格")
     # The required question left empty: a clear message, nothing saved.

@@ -94,9 +94,9 @@ async function showWaiting() {
   for (const m of await store.outboxItems()) {
     if (m.kind === 'task.report' && m.state !== 'needs_fix' && m.state !== 'blocked') waiting[m.data.task_id] = (waiting[m.data.task_id] || 0) + 1;
   }
-  for (const form of document.querySelectorAll('.task-form')) {
-    const badge = form.closest('.task').querySelector('[data-waiting]');
-    const n = waiting[form.dataset.task] || 0;
+  for (const task of document.querySelectorAll('.task[data-task]')) {
+    const badge = task.querySelector('[data-waiting]');
+    const n = waiting[task.dataset.task] || 0;
     badge.textContent = T.waiting.replace('{n}', n);
     badge.hidden = !n;
   }
@@ -128,7 +128,18 @@ async function save(event) {
   }
 }
 
-document.querySelectorAll('.task-form').forEach((form) => form.addEventListener('submit', save));
+// A task's form is built from its template when its details open, not with the page.
+function buildForm(details) {
+  const template = details.querySelector('template[data-task-form]');
+  if (!details.open || !template) return;
+  const form = template.content.firstElementChild.cloneNode(true);
+  form.addEventListener('submit', save);
+  template.replaceWith(form);
+}
+document.querySelectorAll('.task details').forEach((details) => {
+  details.addEventListener('toggle', () => buildForm(details));
+  buildForm(details);
+});
 showWaiting();
 showProblems();
 onChange((detail) => { if (detail.phase === 'done' || detail.phase === 'error') { showWaiting(); showProblems(); } });
