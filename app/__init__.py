@@ -130,6 +130,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .registry import pull as _registry_pullers  # noqa: F401
     from .registry.routes import bp as registry_bp
     from .security import install_security
+    from .static_delivery import install_static_delivery
     from .sync.routes import bp as sync_bp
     from .tasks.routes import bp as tasks_bp
 
@@ -151,6 +152,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.cli.add_command(sync_cli)
     install_security(app)
+    install_static_delivery(app)
     from .errors import install_error_handlers
 
     install_error_handlers(app)
