@@ -12,6 +12,7 @@ from sqlalchemy.pool import Pool
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import clock
 from .config import load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -105,7 +106,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=clock.zone_name,
                    default_translation_directories=str(ROOT / "app" / "translations"))
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .clock import DEFAULT_ZONE, check_zone
+
 
 def _bool(name, default):
     value = os.environ.get(name)
@@ -92,7 +94,7 @@ def load_config(instance_path: str) -> dict:
         "TRUST_PROXY_HOPS": _int("TRUST_PROXY_HOPS", 0),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "BABEL_DEFAULT_LOCALE": "zh_Hans",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("GRIDWALK_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": check_zone(os.environ.get("GRIDWALK_TIMEZONE") or DEFAULT_ZONE),
         "LANGUAGES": ["zh_Hans", "en"],
         # Sign-in throttling: per account and per client address, in a rolling window.
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

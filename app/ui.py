@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -152,11 +152,10 @@ def _badges():
     return {k: v for k, v in badges.items() if v}
 
 
-def local_time(value, fmt="%Y-%m-%d %H:%M"):
-    """A stored UTC time shown in the district's local time (Asia/Shanghai, UTC+8)."""
-    from datetime import timedelta
-
-    return (value + timedelta(hours=8)).strftime(fmt) if value else ""
+def local_time(value, pattern="yyyy-MM-dd HH:mm"):
+    """A stored (naive UTC) time in the configured local zone, with a CLDR pattern: Flask-Babel
+    converts it, so pages, exports and the phone (``data-tz``) agree."""
+    return format_datetime(value, pattern) if value else ""
 
 
 def install_template_helpers(app):

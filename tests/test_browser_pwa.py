@@ -201,3 +201,22 @@ def test_z_new_version_is_offered_and_taken_on_reload(browser, live_server):
     assert static_before != static_after and len(static_after) == 1
     expect(page.locator("#update-bar")).to_be_hidden()
     context.close()
+
+
+def test_a_phone_set_to_another_zone_shows_the_districts_time(live_server, browser):
+    """Times the phone writes itself (the last sync, a report in its list) are in the district's
+    zone, as the server's pages show them, not in whatever zone the phone is set to."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(**{**PHONE, "timezone_id": "America/New_York"})
+    page = context.new_page()
+    sign_in(page, live_server.url, "worker")
+    last = page.locator("#sync-bar [data-sync=last]")
+    expect(last).to_contain_text("上次同步")
+    now = datetime.now(UTC)
+    shown = {(now + timedelta(minutes=d)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+             for d in (-1, 0, 1)}
+    assert any(hhmm in last.inner_text() for hhmm in shown), (last.inner_text(), shown)
+    assert page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # the phone is in New York
+    context.close()

@@ -3,6 +3,7 @@ import re
 import uuid
 from datetime import date, datetime, timedelta
 
+from app import clock
 from app.duties.catalogue import DEFAULT, load_default_checklist
 from app.duties.models import DutyChecklist, DutyItem
 from app.duties.services import checklist_for, period, progress
@@ -51,7 +52,7 @@ def test_evidence_flows_into_completion(demo, login):
                        "author_id": phone.user_id, "created_at": stamp,
                        "data": {"target_id": elderly.id, "note": "身体健康"}}]})
     assert visit.get_json()["results"][0]["status"] == "applied"
-    today = (now + timedelta(hours=8)).date()
+    today = clock.local_day(now)
     checklist, rows = progress(worker.id, today)
     got = {item.title: (n, pct) for item, _period, n, pct in rows}
     assert len(rows) == 42

@@ -4,12 +4,13 @@ import csv
 import io
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from app import clock
 from app.audit.models import AuditLog
 from app.auth.models import User
 from app.duties.models import DutyItem
-from app.duties.services import LOCAL_OFFSET, local_today
+from app.duties.services import local_today
 from app.extensions import db
 from app.org.models import Grid
 from app.tasks.models import Task, TaskReport
@@ -294,7 +295,7 @@ def test_publicity_needs_households_and_a_photo_and_counts_toward_the_duty(demo,
     page = secretary.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "21 / 30" in page and "完成进度 70%" in page
     # Counted in the month the records were made (the test phone's day, not today's).
-    recorded_on = (datetime.fromisoformat(RECORDED_AT) + LOCAL_OFFSET).date()
+    recorded_on = clock.local_day(clock.client_time(RECORDED_AT))
     _checklist, rows = progress(User.query.filter_by(username="worker").one().id, recorded_on)
     got = {i.title: (n, pct) for i, _p, n, pct in rows}
     assert got["防诈骗宣传"] == (12, 100)  # 12 households of a monthly 10

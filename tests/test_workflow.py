@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from app import clock
 from app.auth.models import User
 from app.events.models import Event, EventAction, EventCategory
 from app.events.workflow import MOVES, WorkflowError, transition
@@ -342,5 +343,5 @@ def test_the_department_home_lists_what_is_dispatched_to_it(demo, login):
     assert "人行道井盖破损" in home and "已处置的事" not in home
     assert home.index("路口垃圾堆积") < home.index("人行道井盖破损")  # the urgent one first
     assert 'badge-urgent">紧急' in home
-    deadline = (urgent.deadline_at + timedelta(hours=8)).strftime("%m-%d %H:%M")
+    deadline = clock.to_local(urgent.deadline_at).strftime("%m-%d %H:%M")
     assert deadline in home  # in local time

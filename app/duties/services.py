@@ -1,10 +1,11 @@
 """Duty completion: evidence flows in from what workers already record — patrols, check-ins,
 registry records and updates, visits, events raised, on-site checks, survey answers and
 publicity records — and is counted against the checklist version in force for the period."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func
 
+from .. import clock
 from ..events.models import Event, EventAction, EventCategory
 from ..extensions import db
 from ..patrols.models import CheckIn, Patrol
@@ -12,7 +13,6 @@ from ..registry.models import PersonTag, RecordRevision, RegistryRecord, Visit
 from ..scope.permissions import roles_for
 from .models import DutyChecklist
 
-LOCAL_OFFSET = timedelta(hours=8)  # Asia/Shanghai: periods are local days, weeks and months
 WORKER_ROLES = roles_for("duties.own")  # the full-time staff the checklist binds
 # Evidence kinds recorded without anyone doing anything extra; the rest (survey_answer,
 # publicity, manual) come from reports on tasks that cite the item.
@@ -38,13 +38,9 @@ def period(frequency: str, day: date):
     return start, end
 
 
-def utc_midnight(d: date) -> datetime:
-    """The UTC moment a local (Asia/Shanghai) day starts; stored times are naive UTC."""
-    return datetime.combine(d, datetime.min.time()) - LOCAL_OFFSET
-
-
-def local_today() -> date:
-    return (datetime.now(UTC) + LOCAL_OFFSET).date()
+# Periods are local days, weeks and months (the configured zone): the clock owns them.
+utc_midnight = clock.day_start
+local_today = clock.local_today
 
 
 def _evidence_select(item, lo, hi):

@@ -1,11 +1,12 @@
 """Quick report pages (online and offline-capable), report lists, event detail, categories."""
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
@@ -176,7 +177,7 @@ def command_centre():
         abort(404)
     clause = event_visibility_clause(scope, current_user.id)
     moment = workflow.now()
-    today = moment.date()
+    today = clock.local_today()
     try:
         start = date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else \
             today.replace(day=1)
@@ -185,8 +186,7 @@ def command_centre():
         start, end = today.replace(day=1), today
     by = request.args.get("by") if request.args.get("by") in ("street", "community", "department") \
         else "street"
-    rows, total = metrics.metrics(clause, datetime.combine(start, datetime.min.time()),
-                                  datetime.combine(end + timedelta(days=1), datetime.min.time()), by)
+    rows, total = metrics.metrics(clause, *clock.day_range(start, end), by)
     open_events, by_state, by_street = metrics.open_counts(clause)
     overdue = [e for e in open_events if e.deadline_at and e.deadline_at < moment]
     whistles = [e for e in open_events if e.state == "dispatched"

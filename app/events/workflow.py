@@ -6,11 +6,12 @@ update only succeeds if that is still the version (optimistic locking); the lose
 happened.
 """
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from .. import clock
 from ..extensions import db
 from ..scope.services import scope_for
 from . import workcal
@@ -65,16 +66,9 @@ MOVES = {
 }
 
 
-def now():
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _local(dt):
-    return dt + timedelta(hours=8)  # Asia/Shanghai has no daylight saving
-
-
-def _utc(dt):
-    return dt - timedelta(hours=8)
+now = clock.now
+# Deadlines count working hours on the local wall clock (the configured zone).
+_local, _utc = clock.to_local, clock.to_utc
 
 
 def acting_role(user, event, move: Move):

@@ -1,17 +1,16 @@
 """Org tree (district → street → community) and grids, plus departments."""
 import json
-from datetime import UTC, datetime
 
 from shapely.geometry import shape
 
+from .. import clock
 from ..extensions import db
 
 LEVELS = ("district", "street", "community")
 GRID_KINDS = ("basic", "exclusive")
 
 
-def utcnow():
-    return datetime.now(UTC).replace(tzinfo=None)
+utcnow = clock.now
 
 
 class OrgUnit(db.Model):

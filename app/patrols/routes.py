@@ -1,11 +1,12 @@
 """Patrol pages: the phone's recorder (offline) and the supervisors' day view and map."""
 import math
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid
 from ..scope.permissions import may
@@ -48,9 +49,9 @@ def supervision():
         abort(404)
     try:
         day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else \
-            datetime.now(UTC).date()
+            clock.local_today()
     except ValueError:
-        day = datetime.now(UTC).date()
+        day = clock.local_today()
     worker_id = request.args.get("worker", type=int)
     grid_id = request.args.get("grid", type=int)
     grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).limit(500).all()

@@ -1,12 +1,14 @@
 """Patrol logic shared by the pages and the sync API: start, trace chunks, gaps, check-ins,
 stop (or close an abandoned patrol), the summary and the flags supervisors look at."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import defer, joinedload
 
+from .. import clock
+from ..clock import client_time
 from ..events.models import Event
 from ..extensions import db
 from ..media.services import media_owners, photo_holder
@@ -14,7 +16,6 @@ from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
 from ..scope.permissions import may, roles_for
 from ..scope.services import VIEW, can_view, rule, scope_for
-from ..sync.schema import client_time
 from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
 from . import codec
 from .geo import coverage_pct, leg_lengths_m
@@ -30,8 +31,7 @@ FAST_M_PER_S = 12.0  # ~43 km/h, held over several fixes: nobody walks or rides 
 FAST_SEGMENTS = 3
 
 
-def now():
-    return datetime.now(UTC).replace(tzinfo=None)
+now = clock.now
 
 
 @photo_holder
@@ -304,8 +304,7 @@ def stage_chunk(user, m):
 def day_rows(user, day, worker_id=None, grid_id=None):
     """Per worker for one day: patrol time, distance, best coverage, check-ins, gaps, flags."""
     scope = scope_for(user)
-    start, end = datetime.combine(day, datetime.min.time()), datetime.combine(day + timedelta(days=1),
-                                                                                datetime.min.time())
+    start, end = clock.day_range(day, day)  # the local day, as duties count it
     # The traces stay in the database (a day view needs only the summaries); people come in
     # the same query, not one query each.
     patrols = Patrol.query.options(defer(Patrol.trace), joinedload(Patrol.worker)).filter(

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..sync.services import Conflict, Forbidden, Rejected
+from ..ui import local_time
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 from .pull import pending_for
@@ -360,7 +361,7 @@ def _export_rows(kind, unmask):
                decrypt(r.id_cipher) if unmask and r.id_cipher else r.id_masked,
                decrypt(r.phone_cipher) if unmask and r.phone_cipher else r.phone_masked,
                json.dumps(r.data or {}, ensure_ascii=False), r.version, r.review_state,
-               r.updated_at.isoformat()]
+               local_time(r.updated_at, "yyyy-MM-dd HH:mm:ss")]
 
 
 @bp.get("/registry/export.<fmt>")

@@ -1,13 +1,14 @@
 """Registry domain logic shared by the pages and the sync API: create, edit with three-way
 merge, review decisions, sensitive tags, reveals, visits."""
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import MultiDict
 
+from .. import clock
 from ..audit import services as audit
 from ..extensions import db
 from ..media.models import Media
@@ -29,8 +30,7 @@ VIEWER_ROLES = roles_for("registry.view")
 EDITOR_ROLES = roles_for("registry.edit")
 
 
-def now():
-    return datetime.now(UTC).replace(tzinfo=None)
+now = clock.now
 
 
 # --- scope -------------------------------------------------------------------------------
@@ -550,7 +550,7 @@ def apply_visit(user, mutation):
         raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
     if db.session.get(Visit, mutation["record_id"]) is not None:
         raise Conflict()
-    from ..sync.schema import client_time
+    from ..clock import client_time
 
     visit = Visit(id=mutation["record_id"], record_id=target.id, grid_id=target.grid_id,
                   author_id=user.id, note=note, photos=photos,

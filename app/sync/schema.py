@@ -13,11 +13,13 @@ worker's, the task was handed to them). ``docs/sync-mutations.md`` is written fr
 """
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, WithJsonSchema
+
+from ..clock import EARLIEST, LATEST, client_time  # noqa: F401  (re-exported)
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INT32 = 2**31 - 1
@@ -39,24 +41,6 @@ def _uuid(value: str) -> str:
 
 # Scalars are strict (a phone that sends "12" for 12, or true for 1, has a bug worth seeing);
 # containers are not, so a JSON array fills a tuple.
-# Times a phone may claim: anything outside is a broken clock or a forged record, and would not
-# fit the columns (or Python's dates) once converted.
-EARLIEST, LATEST = datetime(2000, 1, 1), datetime(2100, 1, 1)
-
-
-def client_time(value):
-    """A phone's ISO 8601 time as naive UTC, or None when it is not one, or not in 2000–2100."""
-    if not isinstance(value, str) or not value or len(value) > 40:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError):
-        return None
-    return parsed if EARLIEST <= parsed < LATEST else None
-
-
 def _timestamp(value: str) -> str:
     if client_time(value) is None:
         raise ValueError("timestamp")

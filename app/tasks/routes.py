@@ -1,11 +1,11 @@
 """Task pages: the assigner's form and progress, the district's approvals, the recipient's
 "my tasks" (kept for offline use) and survey results with a CSV."""
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..audit.models import AuditLog
 from ..duties.services import checklist_for, local_today
 from ..exports import table_download
@@ -234,7 +234,7 @@ def results_csv(task_id):
         answers = ["、".join(a) if isinstance(a, list) else a for a in answers]
         rows.append([local_time(r.done_at), r.grid.name, r.user.display_name, r.households, r.minutes,
                      r.note] + answers)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    stamp = clock.local_today().strftime("%Y%m%d")
     return table_download("csv", f"task-{task.id}-{stamp}.csv", [("reports", rows)])
 
 

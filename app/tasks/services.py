@@ -2,13 +2,14 @@
 anything outside it, recipients, offline reports, progress, survey results and volunteer time.
 Pages and the sync API both come through here."""
 from collections import Counter
-from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_
 
+from .. import clock
 from ..audit.services import record as audit
 from ..auth.models import RoleAssignment
+from ..clock import client_time
 from ..duties.models import DutyItem
 from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midnight
 from ..extensions import db
@@ -16,7 +17,7 @@ from ..media.models import Media
 from ..media.services import photo_holder, rows_naming
 from ..scope.permissions import may, roles_for
 from ..scope.services import CHANGE, VIEW, can_view, rule, scope_for
-from ..sync.schema import client_time, is_uuid
+from ..sync.schema import is_uuid
 from ..sync.services import Forbidden, Rejected, handler
 from .models import Task, TaskReport, TaskTarget
 
@@ -33,8 +34,7 @@ class AdmissionError(Exception):
         self.errors = errors
 
 
-def now_utc():
-    return datetime.now(UTC).replace(tzinfo=None)
+now_utc = clock.now
 
 
 # --- the survey builder's questions --------------------------------------------------------

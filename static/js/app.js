@@ -2,6 +2,7 @@
 // the service worker and its updates, the sync status bar, storage persistence, the iPhone
 // hint and saving the outbox to a file.
 import * as store from './store.js';
+import { shortMoment } from './clock.js';
 import { onChange, startTriggers, syncNow } from './sync.js';
 
 const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
@@ -31,7 +32,7 @@ async function renderStatus(event) {
     othersNote.textContent = fmt(T.othersWaiting, { n: others });
   }
   bar.querySelector('[data-sync=last]').textContent = last
-    ? fmt(T.last, { t: new Date(last).toLocaleString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', month: 'numeric', day: 'numeric' }) })
+    ? fmt(T.last, { t: shortMoment(last) })
     : T.never;
   bar.dataset.state = event?.phase || (navigator.onLine ? 'idle' : 'offline');
   bar.dataset.pending = String(items.length);

@@ -3,12 +3,10 @@
 // network shows at once. The server's count takes over once they are sent.
 import * as store from './store.js';
 import { onChange } from './sync.js';
+import { localDay } from './clock.js';
 
 const T = JSON.parse(document.getElementById('duties-i18n').textContent);
 const TASK_CODES = JSON.parse(document.getElementById('duty-tasks').textContent);
-const LOCAL_OFFSET = 8 * 3600 * 1000; // periods are days in Asia/Shanghai, as on the server
-
-const localDay = (iso) => new Date(new Date(iso).getTime() + LOCAL_OFFSET).toISOString().slice(0, 10);
 
 // How much one waiting mutation adds to an item with this evidence kind and filter.
 function amount(m, evidence, filter, code, records, categories) {

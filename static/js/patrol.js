@@ -3,6 +3,7 @@
 // Fixes: bad accuracy and impossible jumps are dropped, the rest thinned; chunks go through
 // the outbox, so a long patrol is never one giant payload and nothing is lost offline.
 import * as store from './store.js';
+import { timeOfDay } from './clock.js';
 import { resizePhoto } from './photos.js';
 import { add, drawGrids, points } from './gridmap.js';
 
@@ -202,7 +203,7 @@ async function checkIn(event) {
   state.checkinSpots = [...(state.checkinSpots || []), [fix[1], fix[2]]];
   await save();
   event.target.reset();
-  status.textContent = `✓ ${new Date().toLocaleTimeString()} ±${fix[3]} m`;
+  status.textContent = `✓ ${timeOfDay(Date.now())} ±${fix[3]} m`;
 }
 
 document.addEventListener('visibilitychange', async () => {

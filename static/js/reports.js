@@ -1,5 +1,6 @@
 // "My reports": sent reports (pulled from the server) merged with what waits in the outbox.
 import * as store from './store.js';
+import { shortMoment } from './clock.js';
 import { resizePhoto } from './photos.js';
 
 const T = JSON.parse(document.getElementById('i18n')?.textContent || '{}');
@@ -106,7 +107,7 @@ function resolvable(record, li) {
   return li;
 }
 
-const when = (iso) => new Date(iso).toLocaleString(document.documentElement.lang, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const when = shortMoment;
 
 async function render() {
   const outbox = await store.outboxItems();
