@@ -72,6 +72,26 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return day_start(first), day_start(last + timedelta(days=1))
 
 
+@lru_cache(maxsize=8)
+def _offsets(name: str, year: int) -> tuple:
+    tz = _zone(name)
+    start = datetime(year - 1, 1, 1, tzinfo=UTC)
+    offset = lambda t: int(t.astimezone(tz).utcoffset().total_seconds() // 60)  # noqa: E731
+    changes = [(int(start.timestamp() * 1000), offset(start))]
+    hour, t = timedelta(hours=1), start
+    while t < datetime(year + 2, 1, 1, tzinfo=UTC):
+        t += hour
+        if offset(t) != changes[-1][1]:
+            changes.append((int(t.timestamp() * 1000), offset(t)))
+    return tuple(changes)
+
+
+def phone_offsets() -> list:
+    """[from epoch ms, minutes east of UTC] for last year to the end of next: the phone formats
+    local times from these, offline, without the cost of building an Intl formatter."""
+    return [list(c) for c in _offsets(zone_name(), now().year)]
+
+
 def client_time(value):
     """A phone's ISO 8601 time as naive UTC, or None when it is not one, or not in 2000–2100.
     A time without an offset is taken as UTC: the phone sends toISOString()."""

@@ -8,6 +8,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from . import clock
 from .auth.forms import LanguageForm
 from .scope.permissions import may
 
@@ -171,6 +172,7 @@ def install_template_helpers(app):
             "nav_items": nav_items(current_user),
             "may": lambda action, obj=None: may(current_user, action, obj),
             "static_rev": static_rev,
+            "tz_offsets": clock.phone_offsets(),
             "html_lang": "zh-Hans" if locale.startswith("zh") else "en",
             "current_locale": locale,
             "language_form": LanguageForm(),

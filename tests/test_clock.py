@@ -1,4 +1,6 @@
 """One clock: stored times are UTC; every page, local day and deadline uses GRIDWALK_TIMEZONE."""
+import html
+import json
 import re
 import uuid
 from datetime import date, datetime
@@ -81,6 +83,8 @@ def test_pages_follow_the_configured_zone(night_patrol, login, app, monkeypatch)
     secretary = login("secretary")
     detail = secretary.get(f"/patrols/{night_patrol}").get_data(as_text=True)
     assert "16:30" in detail and "00:30" not in detail
-    assert 'data-tz="Europe/London"' in detail  # the phone's scripts use the same zone
+    # The phone's scripts use the same zone: its offsets with both summer-time switches.
+    offsets = json.loads(html.unescape(re.search(r'data-tz-offsets="([^"]+)"', detail).group(1)))
+    assert {minutes for _, minutes in offsets} == {0, 60} and len(offsets) >= 5
     day = secretary.get("/patrols?date=2026-12-01").get_data(as_text=True)
     assert f"/patrols/{night_patrol}" in day
