@@ -141,7 +141,7 @@ def test_my_duties_count_offline_work_at_once(browser, live_server, tmp_path):
     quick = page.locator("li[data-code='06.1']")
     city = page.locator("li[data-code='06.3']")
     safety = page.locator("li[data-code='06.2']")
-    before = int(quick.locator("[data-shown]").inner_text())
+    before = int(quick.locator("[data-shown]").text_content())
     expect(quick.locator("[data-local]")).to_be_hidden()
 
     cut_network(context)
