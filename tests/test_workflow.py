@@ -345,3 +345,43 @@ def test_the_department_home_lists_what_is_dispatched_to_it(demo, login):
     assert 'badge-urgent">紧急' in home
     deadline = clock.to_local(urgent.deadline_at).strftime("%m-%d %H:%M")
     assert deadline in home  # in local time
+
+
+def test_every_state_is_reachable_labelled_and_either_open_or_ended():
+    """The state table and the move table agree: every state a move names is in the table with
+    a label, every state but the first is some move's target, and only ended states have no
+    move out of them."""
+    from app.events.workflow import OPEN_STATES, STATES
+
+    named = {m.to for m in MOVES.values() if m.to} | {s for m in MOVES.values() for s in m.sources}
+    assert named == set(STATES)
+    reached, frontier = {"reported"}, ["reported"]
+    while frontier:
+        state = frontier.pop()
+        for move in MOVES.values():
+            if state in move.sources and move.to and move.to not in reached:
+                reached.add(move.to)
+                frontier.append(move.to)
+    assert reached == set(STATES)
+    assert all(str(s.label) and not str(s.label).isascii() for s in STATES.values())
+    leaving = {s for m in MOVES.values() for s in m.sources}
+    assert set(STATES) - leaving == set(STATES) - set(OPEN_STATES) == {"closed", "refused", "merged"}
+
+
+def test_a_merged_duplicate_is_not_counted_open_or_overdue(demo, login):
+    from datetime import timedelta
+
+    from app.events.workflow import now
+
+    original = make_event(state="accepted", level="street", description="原事件")
+    duplicate = make_event(level="street", description="重复上报的事件",
+                           deadline_at=now() - timedelta(hours=1))
+    transition(user("street"), duplicate.id, "merge", duplicate.version, note="同一处",
+               target_id=original.id)
+    page = login("command").get("/command").get_data(as_text=True)
+    assert "原事件" in page or "未结事件" in page
+    assert "重复上报的事件" not in page  # neither in the open list nor the overdue one
+    from app.events import metrics
+
+    open_events, by_state, _ = metrics.open_counts(Event.deleted_at.is_(None))
+    assert duplicate.id not in {e.id for e in open_events} and ("merged", "street") not in by_state

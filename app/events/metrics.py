@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from ..org.models import Department, Grid, OrgUnit
+from . import workflow
 from .models import Event, EventAction
 
 # Dispatch counts as on time within one working day of the report (practice in the seed's city).
@@ -57,7 +58,7 @@ def metrics(scope_clause, start, end, by):
 def open_counts(scope_clause):
     """Open events by state and level, by street; overdue; whistles still waiting."""
     open_events = Event.query.filter(scope_clause, Event.deleted_at.is_(None),
-                                     Event.state.notin_(("closed", "refused"))).all()
+                                     Event.state.in_(workflow.OPEN_STATES)).all()
     by_state, by_street = defaultdict(int), defaultdict(int)
     grids = {g.id: g for g in Grid.query.filter(Grid.id.in_({e.grid_id for e in open_events}))} \
         if open_events else {}

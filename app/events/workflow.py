@@ -6,7 +6,7 @@ update only succeeds if that is still the version (optimistic locking); the lose
 happened.
 """
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
@@ -27,6 +27,115 @@ class WorkflowError(Exception):
         self.message, self.code = message, code
 
 
+@dataclass(frozen=True)
+class State:
+    label: object
+    is_open: bool = True  # a case still being worked: counted open, its clock can run out
+
+
+# Every state an event can be in. GB/T 30428.8's stages: reported (上报), accepted (立案),
+# dispatched (派遣), in progress (处置), handled (待核查), closed (结案).
+STATES = {
+    "reported": State(_l("已上报")),
+    "accepted": State(_l("已立案")),
+    "refused": State(_l("不予立案"), is_open=False),
+    "merged": State(_l("已合并为重复事件"), is_open=False),
+    "dispatched": State(_l("已派遣")),
+    "in_progress": State(_l("处置中")),
+    "hold_requested": State(_l("挂账待批")),
+    "on_hold": State(_l("挂账")),
+    "extension_requested": State(_l("延期待批")),
+    "handled": State(_l("已处置，待核查")),
+    "self_resolved": State(_l("自行处置，待审核")),
+    "closed": State(_l("已结案"), is_open=False),
+}
+STATE_LABELS = {name: state.label for name, state in STATES.items()}
+OPEN_STATES = tuple(name for name, state in STATES.items() if state.is_open)
+
+
+@dataclass
+class Step:
+    """What one move is applied to: the event as it was, who acts, when, and the move's inputs."""
+    user: object
+    event: Event
+    moment: datetime
+    department_id: int | None = None
+    hours: float | None = None
+    target_id: str | None = None
+
+
+# --- each move's effect on the event's columns, beyond its state ----------------------------
+
+def _escalate(step, values):
+    values["level"] = LEVELS[LEVELS.index(step.event.level) + 1]
+
+
+def _dispatch(step, values):
+    event = step.event
+    department_id = step.department_id or event.category.default_department_id
+    if not department_id:
+        raise WorkflowError(_l("请选择派往的部门"), code="invalid")
+    values["department_id"] = department_id
+    values["dispatched_at"] = step.moment
+    values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
+                                                  event.category.time_unit))
+
+
+def _whistle(step, values):
+    _dispatch(step, values)
+    if step.hours:  # 街呼区应: a response time set by the caller
+        values["deadline_at"] = _utc(workcal.add_working_hours(_local(step.moment), step.hours))
+
+
+def _merge(step, values):
+    target = db.session.get(Event, step.target_id or "")
+    if target is None or target.id == step.event.id or target.state in ("merged", "refused") \
+            or not scope_for(step.user).covers_grid(target.grid_id):
+        raise WorkflowError(_l("请填写要合并到的原事件"), code="invalid")
+    values["merged_into_id"] = target.id
+
+
+def _return_to_street(step, values):
+    values["department_id"] = None
+    values["deadline_at"] = None
+
+
+def _start_hold(step, values):
+    values["hold_started_at"] = step.moment
+
+
+def _resume(step, values):
+    event = step.event
+    if event.hold_started_at:  # the clock stood still while on hold
+        paused = int((step.moment - event.hold_started_at).total_seconds())
+        values["held_seconds"] = event.held_seconds + paused
+        values["hold_started_at"] = None
+        if event.deadline_at:
+            values["deadline_at"] = event.deadline_at + timedelta(seconds=paused)
+
+
+def _extend(step, values):
+    if not step.hours or step.hours <= 0:
+        raise WorkflowError(_l("请填写延期的工作小时数"), code="invalid")
+    base = step.event.deadline_at or step.moment
+    values["deadline_at"] = _utc(workcal.add_working_hours(_local(base), step.hours))
+
+
+def _rework(step, values):
+    values["rework_count"] = step.event.rework_count + 1
+
+
+def _close(step, values):
+    deadline = step.event.deadline_at
+    values["closed_at"] = step.moment
+    values["close_type"] = "overdue" if deadline and step.moment > deadline else "on_time"
+
+
+def _self_resolvable(step, values):
+    if not step.event.category.self_resolvable:
+        raise WorkflowError(_l("这类事件不能由网格员自行处置"))
+
+
 @dataclass
 class Move:
     to: str | None  # None: the state stays (a level change, a request)
@@ -34,34 +143,40 @@ class Move:
     roles: tuple
     needs_note: bool = False
     needs_photos: bool = False
+    effects: tuple = ()
     extra: dict = field(default_factory=dict)
 
 
 MOVES = {
-    "accept": Move("accepted", ("reported", "verifying"), ("secretary", "street", "command")),
-    "merge": Move("merged", ("reported", "verifying", "accepted"), ("street", "command"), needs_note=True),
-    "refuse": Move("refused", ("reported", "verifying"), ("secretary", "street", "command"),
-                   needs_note=True),
-    "escalate": Move(None, ("reported", "accepted"), ("secretary", "street")),
+    "accept": Move("accepted", ("reported",), ("secretary", "street", "command")),
+    "merge": Move("merged", ("reported", "accepted"), ("street", "command"), needs_note=True,
+                  effects=(_merge,)),
+    "refuse": Move("refused", ("reported",), ("secretary", "street", "command"), needs_note=True),
+    "escalate": Move(None, ("reported", "accepted"), ("secretary", "street"), effects=(_escalate,)),
     "handle_here": Move("in_progress", ("accepted",), ("secretary", "street", "command")),
-    "dispatch": Move("dispatched", ("accepted",), ("street", "command")),
-    "whistle": Move("dispatched", ("accepted", "reported"), ("street", "command"), needs_note=True),
+    "dispatch": Move("dispatched", ("accepted",), ("street", "command"), effects=(_dispatch,)),
+    "whistle": Move("dispatched", ("accepted", "reported"), ("street", "command"), needs_note=True,
+                    effects=(_whistle,)),
     "dept_accept": Move("in_progress", ("dispatched",), ("department",)),
-    "dept_return": Move("accepted", ("dispatched",), ("department",), needs_note=True),
+    "dept_return": Move("accepted", ("dispatched",), ("department",), needs_note=True,
+                        effects=(_return_to_street,)),
     "request_hold": Move("hold_requested", ("in_progress",), ("department",), needs_note=True),
-    "approve_hold": Move("on_hold", ("hold_requested",), ("street", "command")),
+    "approve_hold": Move("on_hold", ("hold_requested",), ("street", "command"), effects=(_start_hold,)),
     "reject_hold": Move("in_progress", ("hold_requested",), ("street", "command"), needs_note=True),
-    "resume": Move("in_progress", ("on_hold",), ("department", "street", "command")),
+    "resume": Move("in_progress", ("on_hold",), ("department", "street", "command"), effects=(_resume,)),
     "request_extension": Move("extension_requested", ("in_progress",), ("department",), needs_note=True),
-    "approve_extension": Move("in_progress", ("extension_requested",), ("street", "command")),
+    "approve_extension": Move("in_progress", ("extension_requested",), ("street", "command"),
+                              effects=(_extend,)),
     "reject_extension": Move("in_progress", ("extension_requested",), ("street", "command"),
                              needs_note=True),
     "report_handled": Move("handled", ("in_progress",), ("department", "secretary", "street", "command"),
                            needs_photos=True),
-    "check_pass": Move("closed", ("handled",), ("grid_worker", "grid_leader")),
-    "check_fail": Move("in_progress", ("handled",), ("grid_worker", "grid_leader"), needs_note=True),
-    "self_resolve": Move("self_resolved", ("reported",), ("grid_worker", "grid_leader"), needs_photos=True),
-    "audit_pass": Move("closed", ("self_resolved",), ("secretary",)),
+    "check_pass": Move("closed", ("handled",), ("grid_worker", "grid_leader"), effects=(_close,)),
+    "check_fail": Move("in_progress", ("handled",), ("grid_worker", "grid_leader"), needs_note=True,
+                       effects=(_rework,)),
+    "self_resolve": Move("self_resolved", ("reported",), ("grid_worker", "grid_leader"), needs_photos=True,
+                         effects=(_self_resolvable,)),
+    "audit_pass": Move("closed", ("self_resolved",), ("secretary",), effects=(_close,)),
     "audit_fail": Move("reported", ("self_resolved",), ("secretary",), needs_note=True),
 }
 
@@ -89,6 +204,11 @@ def acting_role(user, event, move: Move):
     raise WorkflowError(_l("你不能对这个事件做这个操作"), code="forbidden")
 
 
+def _stale(event):
+    return WorkflowError(_l("事件已被他人处理（当前状态：%(s)s），请刷新后再看", s=STATE_LABELS[event.state]),
+                         code="stale")
+
+
 def transition(user, event_id, action, expected_version, note="", photos=(), department_id=None,
                hours=None, commit=True, target_id=None):
     """Apply one move. Raises WorkflowError; on success returns the event. ``commit=False`` lets
@@ -100,8 +220,7 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     if event is None:
         raise WorkflowError(_l("事件不存在"), code="not_found")
     if event.version != expected_version:
-        raise WorkflowError(_l("事件已被他人处理（当前状态：%(s)s），请刷新后再看", s=event.state),
-                            code="stale")
+        raise _stale(event)
     if event.state not in move.sources:
         raise WorkflowError(_l("事件当前状态为“%(s)s”，不能执行这个操作",
                                s=STATE_LABELS.get(event.state, event.state)))
@@ -111,50 +230,11 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         raise WorkflowError(_l("这个操作需要填写说明"), code="invalid")
     if move.needs_photos and not photos:
         raise WorkflowError(_l("这个操作需要照片"), code="invalid")
-    if action == "self_resolve" and not event.category.self_resolvable:
-        raise WorkflowError(_l("这类事件不能由网格员自行处置"))
     from_state, from_level = event.state, event.level
     values = {"state": move.to or event.state, "version": event.version + 1}
-    moment = now()
-    if action == "escalate":
-        values["level"] = LEVELS[LEVELS.index(event.level) + 1]
-    if action in ("dispatch", "whistle"):
-        department_id = department_id or event.category.default_department_id
-        if not department_id:
-            raise WorkflowError(_l("请选择派往的部门"), code="invalid")
-        values["department_id"] = department_id
-        values["dispatched_at"] = moment
-        if action == "whistle" and hours:  # 街呼区应: a response time set by the caller
-            limit = workcal.add_working_hours(_local(moment), hours)
-        else:
-            limit = workcal.deadline(_local(moment), event.category.time_limit, event.category.time_unit)
-        values["deadline_at"] = _utc(limit)
-    if action == "merge":
-        target = db.session.get(Event, target_id or "")
-        if target is None or target.id == event.id or target.state in ("merged", "refused") \
-                or not scope_for(user).covers_grid(target.grid_id):
-            raise WorkflowError(_l("请填写要合并到的原事件"), code="invalid")
-        values["merged_into_id"] = target.id
-    if action == "dept_return":
-        values["department_id"] = None
-        values["deadline_at"] = None
-    if action == "approve_hold":
-        values["hold_started_at"] = moment
-    if action == "resume" and event.hold_started_at:
-        paused = int((moment - event.hold_started_at).total_seconds())
-        values["held_seconds"] = event.held_seconds + paused
-        values["hold_started_at"] = None
-        if event.deadline_at:
-            values["deadline_at"] = event.deadline_at + timedelta(seconds=paused)
-    if action == "approve_extension":
-        if not hours or hours <= 0:
-            raise WorkflowError(_l("请填写延期的工作小时数"), code="invalid")
-        values["deadline_at"] = _utc(workcal.add_working_hours(_local(event.deadline_at or moment), hours))
-    if action == "check_fail":
-        values["rework_count"] = event.rework_count + 1
-    if move.to == "closed":
-        values["closed_at"] = moment
-        values["close_type"] = "overdue" if event.deadline_at and moment > event.deadline_at else "on_time"
+    step = Step(user, event, now(), department_id=department_id, hours=hours, target_id=target_id)
+    for effect in move.effects:
+        effect(step, values)
     # Only the version this person saw may be changed: a concurrent move makes this match nothing.
     result = db.session.execute(update(Event).where(Event.id == event.id,
                                                     Event.version == expected_version).values(**values))
@@ -162,8 +242,7 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         # No rollback here: the caller owns the transaction (a sync batch holds other records).
         current = db.session.get(Event, event_id)
         db.session.refresh(current)
-        raise WorkflowError(_l("事件已被他人处理（当前状态：%(s)s），请刷新后再看", s=current.state),
-                            code="stale")
+        raise _stale(current)
     db.session.add(EventAction(event_id=event.id, action=action, actor_id=user.id, actor_role=role,
                                level=from_level, from_state=from_state, to_state=values["state"],
                                note=note or None, photos=list(photos),
@@ -177,13 +256,6 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     return event
 
 
-STATE_LABELS = {
-    "reported": _l("已上报"), "verifying": _l("待核实"), "accepted": _l("已立案"),
-    "refused": _l("不予立案"), "dispatched": _l("已派遣"), "in_progress": _l("处置中"),
-    "hold_requested": _l("挂账待批"), "on_hold": _l("挂账"), "extension_requested": _l("延期待批"),
-    "handled": _l("已处置，待核查"), "closed": _l("已结案"), "self_resolved": _l("自行处置，待审核"),
-    "merged": _l("已合并为重复事件"),
-}
 ACTION_LABELS = {
     "accept": _l("立案"), "refuse": _l("不予立案"), "escalate": _l("上报上级"),
     "handle_here": _l("本级处置"), "dispatch": _l("派遣部门"), "whistle": _l("吹哨部门"),
@@ -225,7 +297,7 @@ def inbox_clause(user):
     parts = []
     for role, level in ROLE_LEVEL.items():
         if role in scope.roles:
-            states = ["reported", "verifying", "accepted"]
+            states = ["reported", "accepted"]
             if role == "secretary":
                 states.append("self_resolved")
             else:
