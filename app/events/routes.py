@@ -189,8 +189,10 @@ def command_centre():
     rows, total = metrics.metrics(clause, *clock.day_range(start, end), by)
     open_events, by_state, by_street = metrics.open_counts(clause)
     overdue = [e for e in open_events if e.deadline_at and e.deadline_at < moment]
-    whistles = [e for e in open_events if e.state == "dispatched"
-                and EventAction.query.filter_by(event_id=e.id, action="whistle").first()]
+    waiting = [e.id for e in open_events if e.state == "dispatched"]
+    whistled = {row[0] for row in db.session.query(EventAction.event_id).filter(
+        EventAction.event_id.in_(waiting), EventAction.action == "whistle").distinct()} if waiting else set()
+    whistles = [e for e in open_events if e.id in whistled]  # one query, not one per event
     fmt = request.args.get("format")
     if fmt in ("csv", "xlsx"):
         return _metrics_export(fmt, by, start, end, rows, total)

@@ -52,7 +52,8 @@ def assigned():
     if status in STATUS_LABELS:
         query = query.filter(Task.status == status)
     page = query.paginate(page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
-    rows = [(t, services.progress(t, current_user)[1]) for t in page.items]
+    totals = services.progress_of(page.items, current_user)
+    rows = [(t, totals[t.id]) for t in page.items]
     waiting = services.pending_approvals(current_user).count()
     return render_template("tasks/assigned.html", rows=rows, page=page, status=status, waiting=waiting,
                            **_labels())
