@@ -2,6 +2,7 @@
 // the service worker and its updates, the sync status bar, storage persistence, the iPhone
 // hint and saving the outbox to a file.
 import * as store from './store.js';
+import { envelope } from './outbox.js';
 import { shortMoment } from './clock.js';
 import { onChange, startTriggers, syncNow } from './sync.js';
 
@@ -91,8 +92,7 @@ async function exportOutbox() {
     }
   }
   const file = { format: 'gridwalk-outbox', version: 1, exported_at: new Date().toISOString(),
-    user_id: Number(document.body.dataset.userId), mutations: items.map(({ id, kind, record_id, author_id, created_at, base_version, form_version, data }) =>
-      ({ id, kind, record_id, author_id, created_at, base_version, form_version, data })), media };
+    user_id: Number(document.body.dataset.userId), mutations: items.map(envelope), media };
   const url = URL.createObjectURL(new Blob([JSON.stringify(file)], { type: 'application/json' }));
   const a = Object.assign(document.createElement('a'), { href: url, download: `gridwalk-outbox-${new Date().toISOString().slice(0, 10)}.json` });
   document.body.append(a);

@@ -3,6 +3,7 @@
 // Fixes: bad accuracy and impossible jumps are dropped, the rest thinned; chunks go through
 // the outbox, so a long patrol is never one giant payload and nothing is lost offline.
 import * as store from './store.js';
+import { newMutation } from './outbox.js';
 import { timeOfDay } from './clock.js';
 import { resizePhoto } from './photos.js';
 import { add, drawGrids, points } from './gridmap.js';
@@ -32,8 +33,7 @@ const save = () => store.setMeta(PATROL_KEY, state);
 const nowIso = () => new Date().toISOString();
 
 async function enqueue(kind, data, photos = []) {
-  await store.enqueue({ id: store.uuid(), kind, record_id: kind === 'patrol.checkin' ? store.uuid() : state.id,
-    author_id: author(), created_at: nowIso(), data }, photos);
+  await store.enqueue(newMutation(kind, kind === 'patrol.checkin' ? store.uuid() : state.id, data), photos);
   window.dispatchEvent(new Event('gridwalk:saved'));
 }
 

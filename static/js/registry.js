@@ -2,6 +2,7 @@
 // Creates and edits go through the outbox; edits carry base_version and the values the phone
 // saw, so the server can merge disjoint edits and flag same-field ones for the secretary.
 import * as store from './store.js';
+import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { add, drawGrids, onPick, placeMarker } from './gridmap.js';
 
@@ -240,13 +241,11 @@ async function save(event) {
   }
   if (!checkId(form)) missing = true;
   if (missing) return;
-  const author = Number(document.body.dataset.userId);
-  const base = { id: store.uuid(), author_id: author, created_at: new Date().toISOString(), form_version: VERSIONS[kind] };
   if (!record) {
     const fields = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null));
     const grid = q('#f-grid_id');
     if (!q('[data-grid-field]').hidden && grid.value) fields.grid_id = Number(grid.value);
-    const mutation = { ...base, kind: 'registry.create', record_id: fixItem ? fixItem.record_id : store.uuid(), data: { kind, fields } };
+    const mutation = newMutation('registry.create', fixItem ? fixItem.record_id : store.uuid(), { kind, fields }, { formVersion: VERSIONS[kind] });
     if (fixItem) await store.replaceItem(fixItem.id, mutation); else await store.enqueue(mutation);
   } else {
     const seen = serverValues(record.pulled || record);
@@ -263,7 +262,8 @@ async function save(event) {
       await store.updateItem(pending.id, { data: { ...pending.data, fields: { ...pending.data.fields, ...changed } } });
     } else {
       const baseValues = Object.fromEntries(Object.keys(changed).map((k) => [k, seen[k] ?? null]));
-      await store.enqueue({ ...base, kind: 'registry.edit', record_id: record.id, base_version: record.version, data: { fields: changed, base: baseValues } });
+      await store.enqueue(newMutation('registry.edit', record.id, { fields: changed, base: baseValues },
+        { baseVersion: record.version, formVersion: VERSIONS[kind] }));
     }
   }
   window.dispatchEvent(new Event('gridwalk:saved'));
@@ -308,8 +308,7 @@ async function saveVisit(event) {
   const photos = [];
   const file = q('#visit-photo').files[0];
   if (file) photos.push({ id: store.uuid(), blob: await resizePhoto(file), type: 'image/jpeg' });
-  await store.enqueue({ id: store.uuid(), kind: 'registry.visit', record_id: store.uuid(), author_id: Number(document.body.dataset.userId),
-    created_at: new Date().toISOString(), data: { target_id: visitTarget, note, photos: photos.map((p) => p.id) } }, photos);
+  await store.enqueue(newMutation('registry.visit', store.uuid(), { target_id: visitTarget, note, photos: photos.map((p) => p.id) }), photos);
   q('[data-visit-form]').reset();
   window.dispatchEvent(new Event('gridwalk:saved'));
   location.hash = `#show/${visitTarget}`;

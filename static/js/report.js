@@ -1,5 +1,6 @@
 // The quick report (随手拍): works offline. Saves to the outbox; the sync engine sends it.
 import * as store from './store.js';
+import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { drawGrids, onPick, placeMarker } from './gridmap.js';
 
@@ -120,12 +121,10 @@ async function save(event) {
     return;
   }
   const select = $('[name=category_id]');
-  const mutation = {
-    id: store.uuid(), kind: 'event.report', record_id: fixing ? fixing.record_id : store.uuid(),
-    author_id: Number(document.body.dataset.userId), created_at: fixing ? fixing.created_at : new Date().toISOString(),
-    form_version: Number(form.dataset.formVersion), data,
-    label: select.options[select.selectedIndex]?.textContent.trim() || '',
-  };
+  // A fixed report keeps its record and the time it was made; it gets a new mutation id.
+  const mutation = newMutation('event.report', fixing ? fixing.record_id : store.uuid(), data, {
+    createdAt: fixing?.created_at, formVersion: Number(form.dataset.formVersion),
+    label: select.options[select.selectedIndex]?.textContent.trim() || '' });
   const blobs = photos.map(({ id, blob, type, uploaded }) => ({ id, blob, type, uploaded }));
   if (fixing) await store.replaceItem(fixing.id, mutation, blobs);
   else await store.enqueue(mutation, blobs);

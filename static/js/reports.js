@@ -1,5 +1,6 @@
 // "My reports": sent reports (pulled from the server) merged with what waits in the outbox.
 import * as store from './store.js';
+import { newMutation } from './outbox.js';
 import { shortMoment } from './clock.js';
 import { resizePhoto } from './photos.js';
 
@@ -57,9 +58,8 @@ function checkable(record, li) {
     if (action === 'check_fail' && photo.files[0]) {
       photos.push({ id: store.uuid(), blob: await resizePhoto(photo.files[0]), type: 'image/jpeg' });
     }
-    await store.enqueue({ id: store.uuid(), kind: 'event.transition', record_id: record.id, base_version: record.version,
-      author_id: Number(document.body.dataset.userId), created_at: new Date().toISOString(),
-      data: { action, note: why.value.trim(), photos: photos.map((p) => p.id) } }, photos);
+    await store.enqueue(newMutation('event.transition', record.id, { action, note: why.value.trim(), photos: photos.map((p) => p.id) },
+      { baseVersion: record.version }), photos);
     window.dispatchEvent(new Event('gridwalk:saved'));
     render();
   };
@@ -96,9 +96,8 @@ function resolvable(record, li) {
   go.addEventListener('click', async () => {
     if (!photo.files[0]) { error.hidden = false; photo.focus(); return; }
     const shot = { id: store.uuid(), blob: await resizePhoto(photo.files[0]), type: 'image/jpeg' };
-    await store.enqueue({ id: store.uuid(), kind: 'event.transition', record_id: record.id, base_version: record.version,
-      author_id: Number(document.body.dataset.userId), created_at: new Date().toISOString(),
-      data: { action: 'self_resolve', note: note.value.trim(), photos: [shot.id] } }, [shot]);
+    await store.enqueue(newMutation('event.transition', record.id, { action: 'self_resolve', note: note.value.trim(), photos: [shot.id] },
+      { baseVersion: record.version }), [shot]);
     window.dispatchEvent(new Event('gridwalk:saved'));
     render();
   });

@@ -1,6 +1,7 @@
 // The sync engine: upload photos, push the outbox in batches, pull changes since the cursor.
 // Runs on start, on 'online', on return to the foreground, after each save and on a timer.
 import * as store from './store.js';
+import { envelope } from './outbox.js';
 
 const BATCH = 20;
 const BACKOFF_BASE = 2000;
@@ -104,12 +105,11 @@ async function pushOutbox() {
       batch.push(item);
     }
     if (!batch.length) continue;
-    const envelope = batch.map(({ id, kind, record_id, author_id, created_at, base_version, form_version, data }) =>
-      ({ id, kind, record_id, author_id, created_at, base_version, form_version, data }));
+    const mutations = batch.map(envelope);
     let results;
     try {
       const response = await request('/api/v1/sync/push', {
-        method: 'POST', body: JSON.stringify({ mutations: envelope }),
+        method: 'POST', body: JSON.stringify({ mutations }),
         headers: { 'Content-Type': 'application/json', 'X-CSRFToken': token, Accept: 'application/json' },
       });
       if (response.status === 400) { token = await csrfToken(); throw new Retry('csrf'); }

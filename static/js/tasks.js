@@ -1,6 +1,7 @@
 // "My tasks": work reports, survey answers and publicity records, saved to the outbox offline;
 // the sync engine sends the photos and then the report.
 import * as store from './store.js';
+import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { onChange } from './sync.js';
 
@@ -115,10 +116,8 @@ async function save(event) {
       form.querySelector('[data-error-for]:not([hidden])')?.closest('.field')?.scrollIntoView({ block: 'center' });
       return;
     }
-    await store.enqueue({
-      id: store.uuid(), kind: 'task.report', record_id: store.uuid(), author_id: Number(document.body.dataset.userId),
-      created_at: new Date().toISOString(), form_version: 1, data, label: form.closest('.task').querySelector('h2').textContent.trim(),
-    }, blobs);
+    await store.enqueue(newMutation('task.report', store.uuid(), data,
+      { formVersion: 1, label: form.closest('.task').querySelector('h2').textContent.trim() }), blobs);
     form.reset();
     form.closest('.task').querySelector('[data-status]').textContent = T.saved;
     await showWaiting();
