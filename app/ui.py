@@ -8,7 +8,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from . import clock
+from . import clock, geo
 from .auth.forms import LanguageForm
 from .scope.permissions import may
 
@@ -161,6 +161,7 @@ def local_time(value, pattern="yyyy-MM-dd HH:mm"):
 
 def install_template_helpers(app):
     app.add_template_filter(local_time, "local")
+    app.add_template_global(geo.outline, "grid_outline")
 
     @app.context_processor
     def _helpers():

@@ -4,8 +4,9 @@ import uuid
 import pytest
 
 from app.extensions import db
+from app.geo import wgs84_to_gcj02
 from app.patrols import codec
-from app.patrols.geo import haversine_m, wgs84_to_gcj02
+from app.patrols.geo import haversine_m
 from app.patrols.models import CheckIn, Patrol, PatrolChunk
 from app.patrols.services import trace_flags
 

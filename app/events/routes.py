@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, geo
 from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
@@ -205,29 +205,16 @@ def command_centre():
 def _overview_map(scope, open_events, overdue):
     """SVG of the grids in scope with open events as dots (red when overdue); no tiles needed."""
     from ..org.models import Grid
-    from ..patrols.geo import mercator as _mercator
 
     grids = Grid.query.filter(scope.grid_clause()).limit(2000).all()
     if not grids:
         return None
-    rings = []
-    for g in grids:
-        geo = g.geometry
-        polygons = [geo["coordinates"]] if geo["type"] == "Polygon" else geo["coordinates"]
-        for ring in (p[0] for p in polygons):
-            rings.append([_mercator(lon, lat) for lon, lat in ring])
-    xs = [p[0] for r in rings for p in r]
-    ys = [p[1] for r in rings for p in r]
-    x0, y0 = min(xs), min(ys)
-    scale = 1000 / (max(max(xs) - x0, max(ys) - y0) or 1e-9)
-
-    def xy(p):
-        return round((p[0] - x0) * scale, 1), round((p[1] - y0) * scale, 1)
-
+    rings = [[geo.mercator(lon, lat) for lon, lat in ring]
+             for g in grids for ring in geo.rings_of(g.geometry)]
+    view = geo.View.fit([p for r in rings for p in r])
     late = {e.id for e in overdue}
-    return {"width": round((max(xs) - x0) * scale, 1), "height": round((max(ys) - y0) * scale, 1),
-            "rings": [" ".join(f"{x},{y}" for x, y in map(xy, r)) for r in rings],
-            "dots": [(*xy(_mercator(e.lon, e.lat)), e.id in late, e) for e in open_events]}
+    return {"width": view.width, "height": view.height, "rings": [view.points(r) for r in rings],
+            "dots": [(*view.xy(geo.mercator(e.lon, e.lat)), e.id in late, e) for e in open_events]}
 
 
 METRIC_COLUMNS = ("events", "closed", "on_time_dispatch_pct", "on_time_close_pct", "rework_pct",

@@ -1,18 +1,15 @@
 """Patrol pages: the phone's recorder (offline) and the supervisors' day view and map."""
-import math
 from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, geo
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid
 from ..scope.permissions import may
 from ..scope.services import get_or_404, scope_for
-from .geo import mercator as _mercator
-from .geo import wgs84_to_gcj02
 from .models import CheckIn, Patrol, PatrolGap
 from .services import PATROLLER_ROLES, day_rows, fixes_of
 
@@ -70,35 +67,18 @@ def project(grid, fixes, checkins, tile_url="", tile_crs="wgs84"):
     Stored points are WGS-84; for a GCJ-02 tile service they are shifted for display only. With
     tiles configured, the XYZ tiles that cover the view are placed under the drawing.
     """
-    shift = wgs84_to_gcj02 if tile_url and tile_crs == "gcj02" else (lambda lon, lat: (lon, lat))
-    g = grid.geometry
-    rings = [g["coordinates"][0]] if g["type"] == "Polygon" else [p[0] for p in g["coordinates"]]
-    rings = [[_mercator(*shift(c[0], c[1])) for c in r] for r in rings]
-    trace = [_mercator(*shift(f[1], f[2])) for f in fixes]
-    marks = [(_mercator(*shift(c.lon, c.lat)), c) for c in checkins]
-    xs = [p[0] for r in rings for p in r] + [p[0] for p in trace] + [m[0][0] for m in marks]
-    ys = [p[1] for r in rings for p in r] + [p[1] for p in trace] + [m[0][1] for m in marks]
-    x0, y0 = min(xs), min(ys)
-    span = max(max(xs) - x0, max(ys) - y0) or 1e-9
-    scale = 1000 / span
-
-    def xy(p):
-        return round((p[0] - x0) * scale, 1), round((p[1] - y0) * scale, 1)
-
-    tiles = []
-    if tile_url:
-        zoom = max(0, min(19, int(math.log2(scale / 256))))  # tiles of 256 px or a little more
-        n = 2 ** zoom
-        for tx in range(int(x0 * n), int(max(xs) * n) + 1):
-            for ty in range(int(y0 * n), int(max(ys) * n) + 1):
-                left, top = xy((tx / n, ty / n))
-                tiles.append({"href": tile_url.format(z=zoom, x=tx, y=ty), "x": left, "y": top,
-                              "size": round(scale / n, 1)})
+    shift = geo.wgs84_to_gcj02 if tile_url and tile_crs == "gcj02" else (lambda lon, lat: (lon, lat))
+    rings = [[geo.mercator(*shift(c[0], c[1])) for c in r] for r in geo.rings_of(grid.geometry)]
+    trace = [geo.mercator(*shift(f[1], f[2])) for f in fixes]
+    marks = [(geo.mercator(*shift(c.lon, c.lat)), c) for c in checkins]
+    points = [p for r in rings for p in r] + trace + [m[0] for m in marks]
+    view = geo.View.fit(points)
+    tiles = view.tiles(tile_url, max(p[0] for p in points), max(p[1] for p in points)) if tile_url else []
     return {
-        "width": round((max(xs) - x0) * scale, 1), "height": round((max(ys) - y0) * scale, 1),
-        "rings": [" ".join(f"{x},{y}" for x, y in map(xy, r)) for r in rings],
-        "trace": " ".join(f"{x},{y}" for x, y in map(xy, trace)),
-        "checkins": [(xy(p), c) for p, c in marks],
+        "width": view.width, "height": view.height,
+        "rings": [view.points(r) for r in rings],
+        "trace": view.points(trace),
+        "checkins": [(view.xy(p), c) for p, c in marks],
         "tiles": tiles,
     }
 
