@@ -1,10 +1,79 @@
-"""Error pages in the user's language; JSON for the API, whatever went wrong before."""
+"""Errors, in one shape. ``DomainError`` is a refusal the user can act on (a code, a message in
+their language, errors per field, an HTTP status); every feature's errors subclass it. One
+helper puts it on a form, one turns it into an API answer, and one handler serves both for an
+error nobody caught. Below: error pages in the user's language, JSON for the API, whatever
+went wrong before."""
 import logging
 
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
+
+
+class DomainError(Exception):
+    """A refusal with its reason: ``code`` for programs, ``message`` for people, ``fields`` for
+    the form's fields ({name: [message, …]}), ``status`` for HTTP."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message=None, *, code=None, fields=None, status=None):
+        super().__init__(str(message) if message is not None else (code or self.code))
+        self.message = message
+        self.code = code or type(self).code
+        self.fields = dict(fields or {})
+        self.status = status or type(self).status
+
+    @property
+    def errors(self):
+        """The field errors, as forms and the sync API have always called them."""
+        return self.fields
+
+    def text(self):
+        """One line for a person: the message, or the field errors joined."""
+        if self.message is not None:
+            return str(self.message)
+        return "；".join(str(m) for messages in self.fields.values() for m in messages)
+
+
+class Rejected(DomainError):
+    """Field errors: the phone shows the record as 'needs fixing'."""
+
+    def __init__(self, errors, code="invalid"):
+        super().__init__(code=code, fields=errors)
+
+
+class Conflict(DomainError):
+    """The record already exists under another mutation."""
+
+    status, code = 409, "conflict"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+    def __init__(self, message):
+        super().__init__(message)
+
+
+def put_on_form(form, error, fallback="description"):
+    """Show ``error`` on a WTForms form: each field's messages on that field (an unknown name on
+    ``fallback``), a message without fields as a flash."""
+    for name, messages in error.fields.items():
+        field = getattr(form, name, None) or getattr(form, fallback, None)
+        if field is not None:
+            field.errors = list(field.errors or []) + [str(m) for m in messages]
+    if error.message is not None and not error.fields:
+        flash(str(error.message), "error")
+
+
+def api_answer(error):
+    """The JSON answer for ``error``: {error: code, message, errors} with its status."""
+    body = {"error": error.code, "message": error.text()}
+    if error.fields:
+        body["errors"] = {k: [str(m) for m in v] for k, v in error.fields.items()}
+    return jsonify(body), error.status
 
 
 def _messages():
@@ -66,6 +135,16 @@ def install_error_handlers(app):
         db.session.rollback()
         return _render(400, _("请求无效"), _("数字超出范围。"))
 
+    def _domain(error):
+        # A refusal a route did not handle itself: nothing it began is kept.
+        from .extensions import db
+
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return api_answer(error)
+        return _render(error.status, message=error.text())
+
+    app.register_error_handler(DomainError, _domain)
     app.register_error_handler(OverflowError, _too_big)
     app.register_error_handler(DataError, _too_big)
 

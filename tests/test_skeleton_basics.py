@@ -336,3 +336,33 @@ def test_numbers_too_big_for_the_database_are_refused_not_a_500(demo, login, app
         if response.status_code >= 500:
             failures.append(f"{username} POST /admin/units/new parent_id: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_one_error_shape_reaches_forms_and_the_api(app):
+    """Every feature's refusal is a DomainError: the same reason goes onto a form's fields, or
+    into an API answer with its code and status."""
+    from wtforms import Form, StringField
+
+    from app.errors import DomainError, Forbidden, Rejected, api_answer, put_on_form
+    from app.events.workflow import WorkflowError
+    from app.media.services import MediaError
+    from app.org.services import GeometryError
+    from app.tasks.services import AdmissionError
+
+    for error in (Rejected({"name": ["必填"]}), Forbidden("不行"), WorkflowError("已被处理", code="stale"),
+                  MediaError(413, "too_big", "照片太大"), GeometryError("不是多边形"),
+                  AdmissionError({"reason": ["清单外事项须说明理由"]})):
+        assert isinstance(error, DomainError) and error.text()
+
+    class Named(Form):
+        name = StringField()
+        description = StringField()
+
+    form = Named()
+    put_on_form(form, Rejected({"name": ["必填"], "unknown": ["另一个问题"]}))
+    assert form.name.errors == ["必填"] and form.description.errors == ["另一个问题"]
+    with app.test_request_context("/api/v1/x"):
+        body, status = api_answer(WorkflowError("事件已被他人处理", code="stale"))
+        assert status == 409 and body.get_json() == {"error": "stale", "message": "事件已被他人处理"}
+        body, status = api_answer(Rejected({"lon": ["不在网格内"]}))
+        assert status == 400 and body.get_json()["errors"] == {"lon": ["不在网格内"]}

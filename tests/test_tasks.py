@@ -200,8 +200,8 @@ def test_command_cannot_approve_its_own_request(demo, login):
     new_task(command, title="全区统一清点共享单车", reason="临时专项", request_approval="y")
     task = newest()
     token = csrf_from(command.get(f"/tasks/{task.id}").get_data(as_text=True))
-    assert command.post(f"/tasks/{task.id}/decide", data={"csrf_token": token, "decision": "approve"}
-                        ).status_code == 403
+    refused = command.post(f"/tasks/{task.id}/decide", data={"csrf_token": token, "decision": "approve"})
+    assert refused.status_code == 403 and "不能审批自己提出的申请" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Task, task.id).status == "pending_approval"
 

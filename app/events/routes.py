@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock, geo
+from ..errors import DomainError, put_on_form
 from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
-from ..sync.services import Forbidden, Rejected
 from . import workflow
 from .forms import URGENCY_LABELS, QuickReportForm
 from .models import Event, EventAction, EventCategory
@@ -62,14 +62,10 @@ def report():
                 return redirect(url_for("events.my_reports"))
             except MediaError as exc:
                 db.session.rollback()
-                form.photo_files.errors = [exc.message]
-            except Rejected as exc:
+                form.photo_files.errors = [exc.text()]  # said where the photo is chosen
+            except DomainError as exc:
                 db.session.rollback()
-                for name, messages in exc.errors.items():
-                    getattr(form, name, form.description).errors = list(messages)
-            except Forbidden as exc:
-                db.session.rollback()
-                flash(str(exc.message), "error")
+                put_on_form(form, exc)
     my_grids = [{"id": g.id, "name": g.name, "geometry": g.geometry} for g in _reporter_grids()]
     return render_template("events/report.html", form=form, categories=category_tree(),
                            form_version=QuickReportForm.FORM_VERSION, my_grids_json=my_grids)
@@ -153,12 +149,9 @@ def event_act(event_id):
                             hours=request.form.get("hours", type=float),
                             target_id=(request.form.get("target_id") or "").strip() or None)
         flash(_("已完成：%(a)s", a=workflow.ACTION_LABELS.get(request.form.get("action"), "")), "info")
-    except MediaError as exc:
+    except DomainError as exc:  # a photo that cannot be taken, a move refused
         db.session.rollback()
-        flash(str(exc.message), "error")
-    except workflow.WorkflowError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
+        flash(exc.text(), "error")
     return redirect(url_for("events.event_detail", event_id=event.id))
 
 

@@ -5,12 +5,13 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from ..clock import client_time
+from ..errors import Forbidden, Rejected
 from ..extensions import db
 from ..media.services import media_owners
 from ..org.services import locate_grid
 from ..scope.permissions import may
 from ..sync.models import ChangeLog
-from ..sync.services import Forbidden, Rejected, Staged, apply_staged, handler, log_change, stager
+from ..sync.services import Staged, apply_staged, handler, log_change, stager
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
 

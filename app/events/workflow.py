@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from .. import clock
+from ..errors import DomainError
 from ..extensions import db
 from ..scope.services import scope_for
 from . import workcal
@@ -21,10 +22,13 @@ LEVELS = ("community", "street", "district")
 ROLE_LEVEL = {"secretary": "community", "street": "street", "command": "district"}
 
 
-class WorkflowError(Exception):
+class WorkflowError(DomainError):
+    """A move refused: its code says why (illegal here, not yours, taken by someone, invalid)."""
+
+    STATUS = {"illegal": 409, "stale": 409, "forbidden": 403, "not_found": 404, "invalid": 400}
+
     def __init__(self, message, code="illegal"):
-        super().__init__(str(message))
-        self.message, self.code = message, code
+        super().__init__(message, code=code, status=self.STATUS.get(code, 400))
 
 
 @dataclass(frozen=True)

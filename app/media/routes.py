@@ -2,6 +2,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 from flask_login import current_user, login_required
 
 from ..api.guard import guard_blueprint
+from ..errors import api_answer
 from ..extensions import db
 from ..scope.services import can_view
 from .models import Media
@@ -21,7 +22,7 @@ def upload(media_id):
         media, created = save_photo(media_id, current_user, data, request.content_type)
     except MediaError as exc:
         db.session.rollback()
-        return jsonify(error=exc.code, message=str(exc.message)), exc.status
+        return api_answer(exc)
     return jsonify(id=media.id, width=media.width, height=media.height,
                    status="stored" if created else "duplicate"), 201 if created else 200
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
+from ..errors import DomainError
 from ..extensions import db
 from ..sync.schema import is_uuid
 from .models import Media
@@ -21,10 +22,11 @@ ALLOWED_TYPES = {"image/jpeg", "image/png", "image/webp"}
 PIL_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
 
 
-class MediaError(Exception):
+class MediaError(DomainError):
+    """A photo that cannot be taken: too big, not an image, not the uploader's."""
+
     def __init__(self, status, code, message):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        super().__init__(message, code=code, status=status)
 
 
 def _limits():

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from sqlalchemy import func
 
+from ..errors import DomainError
 from ..extensions import db
 from .models import GRID_KINDS, Grid, OrgUnit
 
@@ -17,8 +18,13 @@ EARTH_RADIUS_M = 6371008.8
 OVERLAP_TOLERANCE_M2 = 1.0
 
 
-class GeometryError(ValueError):
+class GeometryError(DomainError, ValueError):
     """A GeoJSON text that cannot be a grid boundary; the message is for the user."""
+
+    code = "geometry"
+
+    def __init__(self, message):
+        super().__init__(message, fields={"geojson": [message]})
 
 
 def parse_grid_geojson(text: str):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import defer, joinedload
 
 from .. import clock
 from ..clock import client_time
+from ..errors import Conflict, Forbidden, Rejected
 from ..events.models import Event
 from ..extensions import db
 from ..media.services import media_owners, photo_holder
@@ -16,7 +17,7 @@ from ..org.services import locate_grid
 from ..registry.models import RegistryRecord
 from ..scope.permissions import may, roles_for
 from ..scope.services import VIEW, can_view, rule, scope_for
-from ..sync.services import Conflict, Forbidden, Rejected, Staged, apply_staged, handler, stager
+from ..sync.services import Staged, apply_staged, handler, stager
 from . import codec
 from .geo import coverage_pct, leg_lengths_m
 from .models import CheckIn, Patrol, PatrolChunk, PatrolGap

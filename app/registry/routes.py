@@ -22,11 +22,11 @@ from flask_login import current_user, login_required
 
 from ..audit import services as audit
 from ..auth.models import User
+from ..errors import Conflict, Forbidden, Rejected
 from ..exports import table_download
 from ..extensions import db
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
-from ..sync.services import Conflict, Forbidden, Rejected
 from ..ui import local_time
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit

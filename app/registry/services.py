@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..audit import services as audit
+from ..errors import Conflict, Forbidden, Rejected
 from ..extensions import db
 from ..media.models import Media
 from ..media.services import photo_holder, rows_naming
@@ -18,7 +19,7 @@ from ..org.services import locate_grid
 from ..scope.permissions import may, roles_for
 from ..scope.services import CHANGE, VIEW, rule, scope_for
 from ..sync.models import ChangeLog
-from ..sync.services import Conflict, Forbidden, Rejected, Staged, handler, log_change, stager
+from ..sync.services import Staged, handler, log_change, stager
 from . import privacy
 from .forms import KIND_FORMS, PARENT_KIND
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit

@@ -11,7 +11,6 @@ from ..duties.services import checklist_for, local_today
 from ..exports import table_download
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404
-from ..sync.services import Forbidden
 from ..ui import local_time
 from . import services
 from .forms import KIND_LABELS, OUT_OF_LIST, QUESTION_LABELS, STATUS_LABELS, DecisionForm, TaskForm
@@ -134,9 +133,7 @@ def new_task():
                         field.errors = list(field.errors) + messages
                     else:
                         question_errors[0] = "；".join(messages)
-            except Forbidden as exc:
-                abort(403, exc.message)
-            else:
+            else:  # Forbidden goes to the one error handler: a 403 page with its reason
                 if task.status == "open":
                     flash(_l("任务已交办（准入事项 %(code)s）", code=task.duty_code), "info")
                 elif task.status == "pending_approval":
@@ -182,9 +179,7 @@ def decide(task_id):
     try:
         services.decide(current_user, task, approve, form.note.data)
     except services.AdmissionError as exc:
-        flash("；".join(m for ms in exc.errors.values() for m in ms), "error")
-    except Forbidden as exc:
-        abort(403, exc.message)
+        flash(exc.text(), "error")
     else:
         flash(_l("已批准准入，任务已下发") if approve else _l("已不予准入"), "info")
     return redirect(url_for("tasks.detail", task_id=task.id))

@@ -13,13 +13,14 @@ from ..auth.models import RoleAssignment
 from ..clock import client_time
 from ..duties.models import DutyItem
 from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midnight
+from ..errors import DomainError, Forbidden, Rejected
 from ..extensions import db
 from ..media.models import Media
 from ..media.services import photo_holder, rows_naming
 from ..scope.permissions import may, roles_for
 from ..scope.services import CHANGE, VIEW, can_view, rule, scope_for
 from ..sync.schema import is_uuid
-from ..sync.services import Forbidden, Rejected, handler
+from ..sync.services import handler
 from .models import Task, TaskReport, TaskTarget
 
 RECIPIENT_ROLES = roles_for("tasks.receive")
@@ -29,10 +30,13 @@ QUESTION_TYPES = ("single", "multi", "text", "number", "photo")
 MAX_QUESTIONS = 20
 
 
-class AdmissionError(Exception):
+class AdmissionError(DomainError):
+    """The task cannot be admitted (准入): errors per field of the assigner's form."""
+
+    code = "admission"
+
     def __init__(self, errors):
-        super().__init__("admission")
-        self.errors = errors
+        super().__init__(fields=errors)
 
 
 now_utc = clock.now
