@@ -111,47 +111,40 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
-    from . import models  # noqa: F401  (registers every model and scope rule)
-    from .admin.routes import bp as admin_bp
-    from .api.routes import bp as api_bp
-    from .auth.routes import bp as auth_bp
-    from .auth.routes import enforce_session_lifetime
-    from .demo.cli import demo_cli
-    from .duties import admin as _duty_admin  # noqa: F401  (adds routes to the admin blueprint)
-    from .duties.routes import bp as duties_bp
-    from .events import admin as _category_admin  # noqa: F401  (adds routes to the admin blueprint)
-    from .events import pull as _event_pullers  # noqa: F401
-    from .events import services as _event_handlers  # noqa: F401
-    from .events.routes import bp as events_bp
-    from .home.routes import bp as home_bp
-    from .media.routes import bp as media_bp
-    from .org.routes import bp as org_bp
-    from .patrols.routes import bp as patrols_bp
-    from .pwa.routes import bp as pwa_bp
-    from .registry import pull as _registry_pullers  # noqa: F401
-    from .registry.routes import bp as registry_bp
+    from . import (
+        admin,
+        api,
+        auth,
+        demo,
+        duties,
+        events,
+        home,
+        media,
+        models,  # noqa: F401  (every model, for Alembic and the scope service)
+        org,
+        patrols,
+        pwa,
+        registry,
+        sync,
+        tasks,
+    )
     from .security import install_security
     from .static_delivery import install_static_delivery
-    from .sync.routes import bp as sync_bp
-    from .tasks.routes import bp as tasks_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home_bp)
-    app.register_blueprint(org_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(events_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(pwa_bp)
-    app.register_blueprint(sync_bp)
-    app.register_blueprint(registry_bp)
-    app.register_blueprint(patrols_bp)
-    app.register_blueprint(duties_bp)
-    app.register_blueprint(tasks_bp)
-    app.cli.add_command(demo_cli)
-    from .sync.cli import sync_cli
+    # First of the request hooks: the features' own (the session lifetime) run after it.
+    @app.before_request
+    def _fresh_request_caches():
+        # An app context may outlive one request (tests, CLI): start each request clean.
+        for key in ("_scopes", "_login_user", "session_expired", "csrf_token", "_grid_version",
+                    "_grids_held", "_catalogue", "_media_owners", "_patrols_held"):
+            g.pop(key, None)
+        babel_refresh()
 
-    app.cli.add_command(sync_cli)
+    # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
+    # after the features whose admin pages it carries.
+    for feature in (auth, home, org, api, events, media, pwa, sync, registry, patrols, duties, tasks,
+                    demo, admin):
+        feature.register(app)
     install_security(app)
     install_static_delivery(app)
     from .errors import install_error_handlers
@@ -161,15 +154,4 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .ui import install_template_helpers
 
     install_template_helpers(app)
-
-    @app.before_request
-    def _fresh_request_caches():
-        # An app context may outlive one request (tests, CLI): start each request clean.
-        for key in ("_scopes", "_login_user", "session_expired", "csrf_token", "_grid_version",
-                    "_grids_held", "_catalogue", "_media_owners", "_patrols_held"):
-            g.pop(key, None)
-        babel_refresh()
-
-    app.before_request(enforce_session_lifetime)
-
     return app

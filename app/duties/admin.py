@@ -11,13 +11,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..admin.routes import bp
+from ..admin.pages import AdminPages
 from ..audit import services as audit
 from ..extensions import db
 from ..scope.permissions import may
 from .models import DutyChecklist, DutyItem
 from .routes import EVIDENCE, FREQUENCY
 from .services import checklist_for, local_today
+
+pages = AdminPages()  # attached to the admin blueprint by app.admin.register
 
 
 class VersionForm(FlaskForm):
@@ -49,7 +51,7 @@ def _editable(checklist):
     return checklist.valid_from > local_today()
 
 
-@bp.route("/duties", methods=["GET", "POST"])
+@pages.route("/duties", methods=["GET", "POST"])
 def duty_versions():
     _require_admin()
     today = local_today()
@@ -81,7 +83,7 @@ def duty_versions():
     return render_template("admin/duties.html", versions=versions, in_force=in_force, today=today, form=form)
 
 
-@bp.get("/duties/<int:checklist_id>")
+@pages.get("/duties/<int:checklist_id>")
 def duty_version(checklist_id):
     _require_admin()
     checklist = db.get_or_404(DutyChecklist, checklist_id)
@@ -103,8 +105,8 @@ def _fill_item(item, form):
     item.evidence_filter = flt
 
 
-@bp.route("/duties/<int:checklist_id>/items/new", methods=["GET", "POST"], defaults={"item_id": None})
-@bp.route("/duties/<int:checklist_id>/items/<int:item_id>", methods=["GET", "POST"])
+@pages.route("/duties/<int:checklist_id>/items/new", methods=["GET", "POST"], defaults={"item_id": None})
+@pages.route("/duties/<int:checklist_id>/items/<int:item_id>", methods=["GET", "POST"])
 def duty_item(checklist_id, item_id):
     _require_admin()
     checklist = db.get_or_404(DutyChecklist, checklist_id)
@@ -136,7 +138,7 @@ def duty_item(checklist_id, item_id):
     return render_template("admin/duty_item.html", checklist=checklist, item=item, form=form)
 
 
-@bp.post("/duties/<int:checklist_id>/items/<int:item_id>/delete")
+@pages.post("/duties/<int:checklist_id>/items/<int:item_id>/delete")
 def duty_item_delete(checklist_id, item_id):
     _require_admin()
     checklist = db.get_or_404(DutyChecklist, checklist_id)

@@ -8,13 +8,15 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..admin.forms import CODE
-from ..admin.routes import bp
+from ..admin.pages import AdminPages
 from ..admin.services import value_taken
 from ..audit import services as audit
 from ..extensions import db
 from ..scope.permissions import may
 from ..sync.services import log_change
 from .models import EventCategory
+
+pages = AdminPages()  # attached to the admin blueprint by app.admin.register
 
 
 class CategoryForm(FlaskForm):
@@ -39,7 +41,7 @@ def log_category(category):
         log_category(child)
 
 
-@bp.route("/categories")
+@pages.route("/categories")
 def categories():
     if not may(current_user, "admin"):
         abort(403)
@@ -48,8 +50,8 @@ def categories():
     return render_template("admin/categories.html", majors=majors)
 
 
-@bp.route("/categories/new", methods=["GET", "POST"])
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@pages.route("/categories/new", methods=["GET", "POST"])
+@pages.route("/categories/<int:category_id>", methods=["GET", "POST"])
 def category_edit(category_id=None):
     if not may(current_user, "admin"):
         abort(403)
@@ -105,7 +107,7 @@ class HolidayForm(FlaskForm):
     name = StringField(_l("说明"), validators=[Optional(), Length(max=60)])
 
 
-@bp.route("/holidays", methods=["GET", "POST"])
+@pages.route("/holidays", methods=["GET", "POST"])
 def holidays():
     """The admin's holiday calendar: days off and make-up working days beyond the package."""
     from datetime import date

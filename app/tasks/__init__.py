@@ -1,0 +1,8 @@
+"""Tasks handed to grids (准入 against the duty checklist), surveys and publicity records."""
+
+
+def register(app):
+    from . import services  # noqa: F401  (the scope rule, the sync handler)
+    from .routes import bp
+
+    app.register_blueprint(bp)
