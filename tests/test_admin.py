@@ -4,6 +4,7 @@ import json
 
 from app.audit.models import AuditLog
 from app.auth.models import User
+from app.extensions import db
 from app.org.models import Grid, OrgUnit
 from tests.conftest import csrf_from
 
@@ -149,3 +150,25 @@ def test_csv_import_reports_every_bad_row_and_imports_none(demo, login):
         assert f"<td>{line}</td>" in html and text in html, text
     assert User.query.count() == before
     assert User.query.filter_by(username="zhangsan").first() is None
+
+
+def test_one_commit_per_change_and_the_audit_says_what_changed(demo, login):
+    """An admin edit goes through the unit of work: the change and its audit row are stored
+    together, and a failure inside keeps neither."""
+    import pytest
+
+    from app.admin.services import save_user
+    from app.transaction import unit_of_work
+
+    user = User.query.filter_by(username="worker").one()
+    with unit_of_work():
+        save_user(user, username="worker", display_name="张网格（改）", locale="zh_Hans", active=True)
+    row = AuditLog.query.filter_by(action="user.update", object_id=str(user.id)).one()
+    assert row.detail == {"display_name": [row.detail["display_name"][0], "张网格（改）"]}
+    assert row.detail["display_name"][0] != "张网格（改）"
+    with pytest.raises(RuntimeError), unit_of_work():
+        save_user(user, username="worker", display_name="不该留下", locale="zh_Hans", active=True)
+        raise RuntimeError("the request failed after the service ran")
+    db.session.expire_all()
+    assert User.query.filter_by(username="worker").one().display_name == "张网格（改）"
+    assert AuditLog.query.filter_by(action="user.update", object_id=str(user.id)).count() == 1

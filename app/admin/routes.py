@@ -6,12 +6,13 @@ from flask_login import current_user, login_required
 from ..audit import services as audit
 from ..audit.models import AuditLog
 from ..auth.models import ROLES, RoleAssignment, User
-from ..auth.services import assign_role, end_sessions, hash_password
+from ..auth.services import assign_role
 from ..extensions import db
 from ..org import services as org_services
 from ..org.models import Grid, OrgUnit
 from ..scope.permissions import may
 from ..scope.services import CHANGE, get_or_404
+from ..transaction import unit_of_work
 from ..ui import ROLE_LABELS
 from . import services
 from .forms import GridForm, ImportForm, RoleForm, UnitForm, UserForm, normalise_code
@@ -41,12 +42,6 @@ def _community_choices(form):
     form.community_id.choices = [(c.id, f"{c.name}（{c.code}）") for c in communities]
 
 
-def _changes(obj, fields, new_values):
-    """Field → [old, new] for what actually changed, for the audit log."""
-    return {f: [getattr(obj, f), new_values[f]] for f in fields
-            if getattr(obj, f) != new_values[f]}
-
-
 @bp.route("/tree")
 def tree():
     require_admin()
@@ -74,19 +69,9 @@ def unit_edit(unit_id=None):
                 Grid.community_id == unit.id).first()):
             form.level.errors.append(_("已有下级的组织不能改变层级"))
         else:
-            values = {"code": code, "name": form.name.data.strip(), "level": form.level.data,
-                      "parent_id": form.parent_id.data or None}
-            created = unit is None
-            unit = unit or OrgUnit()
-            changes = values if created else _changes(unit, values, values)
-            for key, value in values.items():
-                setattr(unit, key, value)
-            db.session.add(unit)
-            db.session.flush()
-            org_services.resync_unit_descendants(unit)
-            audit.record("org_unit.create" if created else "org_unit.update", unit,
-                         detail=changes)
-            db.session.commit()
+            with unit_of_work():
+                unit = services.save_unit(unit, code=code, name=form.name.data.strip(),
+                                          level=form.level.data, parent_id=form.parent_id.data or None)
             flash(_("已保存 %(name)s", name=unit.name), "info")
             return redirect(url_for("admin.tree"))
     return render_template("admin/unit_form.html", form=form, unit=unit)
@@ -115,21 +100,9 @@ def grid_edit(grid_id=None):
             if services.value_taken(Grid.code, code, grid):
                 form.code.errors.append(_("编码已被使用"))
                 raise org_services.GeometryError(None)
-            created = grid is None
-            before = {} if created else {"code": grid.code, "name": grid.name,
-                                         "kind": grid.kind, "community_id": grid.community_id,
-                                         "geojson": grid.geojson}
-            target = grid or Grid()
-            org_services.save_grid(target, code=code, name=form.name.data.strip(),
-                                   kind=form.kind.data, community=community, geom=geom)
-            db.session.flush()
-            after = {"code": target.code, "name": target.name, "kind": target.kind,
-                     "community_id": target.community_id, "geojson": target.geojson}
-            changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
-            if "geojson" in changes:
-                changes["geojson"] = [bool(before.get("geojson")), "changed"]
-            audit.record("grid.create" if created else "grid.update", target, detail=changes)
-            db.session.commit()
+            with unit_of_work():
+                target = services.save_grid_record(grid, code=code, name=form.name.data.strip(),
+                                                   kind=form.kind.data, community=community, geom=geom)
             flash(_("已保存 %(name)s", name=target.name), "info")
             return redirect(url_for("admin.tree"))
         except org_services.GeometryError as exc:
@@ -166,24 +139,11 @@ def user_edit(user_id=None):
         elif user is None and not form.password.data:
             form.password.errors.append(_("新用户需要设置密码"))
         else:
-            created = user is None
-            user = user or User(password_hash="")
-            values = {"username": form.username.data, "display_name": form.display_name.data,
-                      "locale": form.locale.data, "active": form.active.data}
-            changes = _changes(user, values, values)
-            for key, value in values.items():
-                setattr(user, key, value)
-            if form.password.data:
-                user.password_hash = hash_password(form.password.data)
-                end_sessions(user)  # whoever knew the old password is signed out everywhere
-                changes["password"] = "reset"
-            if form.unlock.data:
-                user.locked_until, user.failed_logins = None, 0
-                changes["unlocked"] = True
-            db.session.add(user)
-            db.session.flush()
-            audit.record("user.create" if created else "user.update", user, detail=changes)
-            db.session.commit()
+            with unit_of_work():
+                user = services.save_user(user, username=form.username.data,
+                                          display_name=form.display_name.data, locale=form.locale.data,
+                                          active=form.active.data, password=form.password.data,
+                                          unlock=form.unlock.data)
             flash(_("已保存 %(name)s", name=user.display_name), "info")
             return redirect(url_for("admin.user_edit", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=user, role_form=role_form)

@@ -16,6 +16,60 @@ IMPORT_COLUMNS = ("username", "display_name", "password", "role", "scope", "loca
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 
+def save_unit(unit, *, code, name, level, parent_id):
+    """Create (``unit`` None) or change an org unit; audited; flushed, not committed."""
+    from ..org import services as org_services
+
+    created = unit is None
+    unit = unit or OrgUnit()
+    changes = audit.apply_changes(unit, {"code": code, "name": name, "level": level,
+                                         "parent_id": parent_id}, created=created)
+    db.session.add(unit)
+    db.session.flush()
+    org_services.resync_unit_descendants(unit)
+    audit.record("org_unit.create" if created else "org_unit.update", unit, detail=changes)
+    return unit
+
+
+def save_grid_record(grid, *, code, name, kind, community, geom):
+    """Create or change a grid with its boundary; the audit names what changed (the boundary
+    only as changed, not its coordinates)."""
+    from ..org import services as org_services
+
+    created = grid is None
+    fields = ("code", "name", "kind", "community_id", "geojson")
+    before = {} if created else {f: getattr(grid, f) for f in fields}
+    grid = grid or Grid()
+    org_services.save_grid(grid, code=code, name=name, kind=kind, community=community, geom=geom)
+    db.session.flush()
+    changes = {f: [before.get(f), getattr(grid, f)] for f in fields if before.get(f) != getattr(grid, f)}
+    if "geojson" in changes:
+        changes["geojson"] = [bool(before.get("geojson")), "changed"]
+    audit.record("grid.create" if created else "grid.update", grid, detail=changes)
+    return grid
+
+
+def save_user(user, *, username, display_name, locale, active, password=None, unlock=False):
+    """Create or change an account. A new password signs the user out everywhere."""
+    from ..auth.services import end_sessions
+
+    created = user is None
+    user = user or User(password_hash="")
+    changes = audit.apply_changes(user, {"username": username, "display_name": display_name,
+                                         "locale": locale, "active": active}, created=created)
+    if password:
+        user.password_hash = hash_password(password)
+        end_sessions(user)  # whoever knew the old password is signed out everywhere
+        changes["password"] = "reset"
+    if unlock:
+        user.locked_until, user.failed_logins = None, 0
+        changes["unlocked"] = True
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create" if created else "user.update", user, detail=changes)
+    return user
+
+
 def value_taken(column, value, obj=None):
     """Whether another row than ``obj`` already uses ``value`` in this unique column."""
     model = column.class_

@@ -6,6 +6,18 @@ from ..extensions import db
 from .models import AuditLog
 
 
+def apply_changes(obj, values, *, created=False):
+    """Set ``values`` on ``obj`` and return what changed as {field: [old, new]}, the audit
+    log's ``detail`` (a new object: every value, old ``None``)."""
+    diff = {}
+    for key, value in values.items():
+        old = None if created else getattr(obj, key)
+        if created or old != value:
+            diff[key] = [old, value]
+        setattr(obj, key, value)
+    return diff
+
+
 def client_ip():
     return (request.remote_addr or "") if has_request_context() else ""
 

@@ -85,10 +85,7 @@ def category_edit(category_id=None):
                       "self_resolvable": form.self_resolvable.data,
                       "default_department_id": form.default_department_id.data or None,
                       "closing_criteria": (form.closing_criteria.data or "").strip()}
-            changes = {k: [getattr(category, k), v] for k, v in values.items()
-                       if getattr(category, k) != v}
-            for key, value in values.items():
-                setattr(category, key, value)
+            changes = audit.apply_changes(category, values, created=created)
             db.session.add(category)
             db.session.flush()
             db.session.refresh(category)
