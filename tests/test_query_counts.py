@@ -53,7 +53,7 @@ def add_events(n, whistled=False):
         db.session.flush()
         action = "whistle" if whistled and i % 2 else "dispatch"
         workflow.transition(street, event.id, action, event.version, note="请处理",
-                            department_id=department.id, commit=False)
+                            department_id=department.id)
     db.session.commit()
 
 
@@ -66,6 +66,7 @@ def add_tasks(n):
     for i in range(n):
         create_task(street, kind="task", title=f"计数任务 {i}", body="", duty_item_id=item.id, reason="",
                     request_approval=False, targets=targets)
+    db.session.commit()
 
 
 def test_the_command_centre_runs_the_same_queries_for_3_or_30_open_events(demo, login):

@@ -8,14 +8,22 @@ import pytest
 
 from app import clock
 from app.auth.models import User
+from app.events import workflow
 from app.events.models import Event, EventAction, EventCategory
-from app.events.workflow import MOVES, WorkflowError, transition
+from app.events.workflow import MOVES, WorkflowError
 from app.extensions import db
 from app.org.models import Department, Grid
+from app.transaction import unit_of_work
 
 ROLE_USERS = {"grid_worker": "worker", "grid_leader": "leader", "part_time": "rider",
               "secretary": "secretary", "street": "street", "command": "command",
               "department": "dept"}
+
+
+def transition(*args, **kwargs):
+    """A move as a page makes it: in its own unit of work."""
+    with unit_of_work():
+        return workflow.transition(*args, **kwargs)
 
 
 def user(name):

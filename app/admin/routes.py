@@ -200,10 +200,11 @@ def import_users():
             form.file.errors = [_("请选择文件")]
         else:
             imported, errors = services.import_users(form.file.data.read())
-            if errors:
+            if errors:  # all or nothing
                 db.session.rollback()
                 flash(_("文件有 %(n)d 处错误，未导入任何用户", n=len(errors)), "error")
             else:
+                db.session.commit()
                 flash(_("已导入 %(n)d 个用户", n=imported), "info")
     status = 422 if errors else 200
     return render_template("admin/import.html", form=form, errors=errors,

@@ -184,5 +184,4 @@ def import_users(raw: bytes):
             assign_role(user, role, **target)
         audit.record("user.import", user, detail={"role": role})
     audit.record("users.import", object_type="user", detail={"count": len(planned)})
-    db.session.commit()
     return len(planned), []

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..audit import services as audit
 from ..extensions import db, login_manager
+from ..transaction import unit_of_work
 from . import services
 from .forms import LanguageForm, LoginForm, PasswordChangeForm
 from .models import User
@@ -100,14 +101,15 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data,
-                                       request.remote_addr or "")
-        if result.user:
+        # Kept whatever the answer: a failed try counts toward the lock and is audited.
+        with unit_of_work():
+            result = services.authenticate(form.username.data, form.password.data,
+                                           request.remote_addr or "")
             # A language tapped on the sign-in page, in this session, becomes the user's choice.
             chosen = session.get("lang")
-            if chosen in current_app.config["LANGUAGES"] and chosen != result.user.locale:
+            if result.user and chosen in current_app.config["LANGUAGES"] and chosen != result.user.locale:
                 result.user.locale = chosen
-                db.session.commit()
+        if result.user:
             session.clear()
             session.permanent = True
             login_user(result.user, remember=False)
@@ -135,9 +137,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    audit.record("logout", current_user)
-    services.end_sessions(current_user)  # a copied cookie, or this account on another phone
-    db.session.commit()
+    with unit_of_work():
+        audit.record("logout", current_user)
+        services.end_sessions(current_user)  # a copied cookie, or this account on another phone
     logout_user()
     session.clear()
     flash(_("已退出登录"), "info")
@@ -156,7 +158,9 @@ def change_password():
     form = PasswordChangeForm()
     status = 200
     if form.validate_on_submit():
-        if services.change_password(current_user, form.current.data, form.new.data):
+        with unit_of_work():
+            changed = services.change_password(current_user, form.current.data, form.new.data)
+        if changed:
             session[SESSION_VERSION_KEY] = current_user.session_version
             flash(_("密码已修改，其他设备上的登录已退出"), "info")
             return redirect(url_for("home.me"))
@@ -175,8 +179,8 @@ def set_language(code):
         abort(400)
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        with unit_of_work():
+            current_user.locale = code
     response = redirect(safe_next(form.next.data) or url_for("home.index"))
     response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="Lax",
                         secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -47,7 +47,6 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
     if _throttled(ip, username[:64]):
         # Audited, but not counted as a failure: tries while blocked must not extend the block.
         audit.record("login.throttled", object_type="user", object_id=username[:64])
-        db.session.commit()
         return SignInResult(error="throttled", minutes_left=cfg["LOGIN_IP_WINDOW_MINUTES"])
 
     user = User.query.filter_by(username=username).first()
@@ -57,7 +56,6 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
         check_password_hash(user.password_hash, password or "")
         db.session.add(LoginAttempt(username=username[:64], ip=ip, success=False))
         audit.record("login.locked", user, actor=user)
-        db.session.commit()
         return SignInResult(error="locked", minutes_left=minutes)
 
     if user is None:
@@ -76,19 +74,16 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
                 user.failed_logins = 0
         audit.record("login.failed", user, actor=user, object_type="user",
                      object_id=None if user else username[:64])
-        db.session.commit()
         if user is not None and user.locked_until and user.locked_until > now:
             return SignInResult(error="locked", minutes_left=cfg["LOGIN_LOCK_MINUTES"])
         return SignInResult(error="bad_credentials")
     if not user.active:
         audit.record("login.inactive", user, actor=user)
-        db.session.commit()
         return SignInResult(error="inactive")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     audit.record("login", user, actor=user)
-    db.session.commit()
     return SignInResult(user=user)
 
 
@@ -132,13 +127,12 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> bool:
-    """Set a new password if ``current`` is right; ends the user's sessions. Commits."""
+    """Set a new password if ``current`` is right; ends the user's sessions. A failed try is
+    audited too: the caller commits either way."""
     if not check_password_hash(user.password_hash, current or ""):
         audit.record("password.change_failed", user, actor=user)
-        db.session.commit()
         return False
     user.password_hash = hash_password(new)
     end_sessions(user)
     audit.record("password.changed", user, actor=user)
-    db.session.commit()
     return True

@@ -153,8 +153,8 @@ def load_demo():
     from ..duties.catalogue import load_default_checklist
 
     load_default_checklist()
-    db.session.commit()
     _demo_tasks(frj1, frj2)
+    db.session.commit()
     return [(u, r, w) for u, r, w, _d, _a in sign_ins]
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..media.services import MediaError, store_photo
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
+from ..transaction import unit_of_work
 from . import workflow
 from .forms import URGENCY_LABELS, QuickReportForm
 from .models import Event, EventAction, EventCategory
@@ -50,21 +51,19 @@ def report():
             form.photo_files.errors = [problem]
         else:
             try:
-                photo_ids = []
-                for upload in files:
-                    media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(),
-                                                  upload.mimetype)
-                    photo_ids.append(media.id)
-                db.session.flush()
-                event = create_quick_report(current_user, str(uuid.uuid4()), form, photo_ids)
-                db.session.commit()
+                with unit_of_work():  # the report and its photos, or nothing
+                    photo_ids = []
+                    for upload in files:
+                        media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(),
+                                                      upload.mimetype)
+                        photo_ids.append(media.id)
+                    db.session.flush()
+                    event = create_quick_report(current_user, str(uuid.uuid4()), form, photo_ids)
                 flash(_("已上报：%(grid)s", grid=event.grid.name), "info")
                 return redirect(url_for("events.my_reports"))
             except MediaError as exc:
-                db.session.rollback()
                 form.photo_files.errors = [exc.text()]  # said where the photo is chosen
             except DomainError as exc:
-                db.session.rollback()
                 put_on_form(form, exc)
     my_grids = [{"id": g.id, "name": g.name, "geometry": g.geometry} for g in _reporter_grids()]
     return render_template("events/report.html", form=form, categories=category_tree(),
@@ -138,19 +137,20 @@ def event_act(event_id):
         abort(404)
     photos = []
     try:
-        for upload in request.files.getlist("photos"):
-            if getattr(upload, "filename", ""):
-                media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(), upload.mimetype)
-                photos.append(media.id)
-        db.session.commit()
-        workflow.transition(current_user, event.id, request.form.get("action", ""),
-                            request.form.get("version", type=int), note=request.form.get("note", ""),
-                            photos=photos, department_id=request.form.get("department_id", type=int),
-                            hours=request.form.get("hours", type=float),
-                            target_id=(request.form.get("target_id") or "").strip() or None)
+        with unit_of_work():  # the photos and the move are kept together, or neither
+            for upload in request.files.getlist("photos"):
+                if getattr(upload, "filename", ""):
+                    media, _created = store_photo(str(uuid.uuid4()), current_user, upload.read(),
+                                                  upload.mimetype)
+                    photos.append(media.id)
+            db.session.flush()
+            workflow.transition(current_user, event.id, request.form.get("action", ""),
+                                request.form.get("version", type=int), note=request.form.get("note", ""),
+                                photos=photos, department_id=request.form.get("department_id", type=int),
+                                hours=request.form.get("hours", type=float),
+                                target_id=(request.form.get("target_id") or "").strip() or None)
         flash(_("已完成：%(a)s", a=workflow.ACTION_LABELS.get(request.form.get("action"), "")), "info")
-    except DomainError as exc:  # a photo that cannot be taken, a move refused
-        db.session.rollback()
+    except DomainError as exc:  # a photo that cannot be taken, a move refused: nothing kept
         flash(exc.text(), "error")
     return redirect(url_for("events.event_detail", event_id=event.id))
 

@@ -116,7 +116,7 @@ def apply_transition(user, mutation):
         raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
     try:
         event = workflow.transition(user, mutation["record_id"], action, mutation.get("base_version"),
-                                    note=data.get("note", ""), photos=photos, commit=False)
+                                    note=data.get("note", ""), photos=photos)
     except workflow.WorkflowError as exc:
         if exc.code == "forbidden":
             raise Forbidden(exc.message) from None

@@ -214,9 +214,9 @@ def _stale(event):
 
 
 def transition(user, event_id, action, expected_version, note="", photos=(), department_id=None,
-               hours=None, commit=True, target_id=None):
-    """Apply one move. Raises WorkflowError; on success returns the event. ``commit=False`` lets
-    the sync API commit the move together with its ledger row."""
+               hours=None, target_id=None):
+    """Apply one move; flushed, not committed (the page's unit of work, or the sync push with
+    its ledger row, commits). Raises WorkflowError; on success returns the event."""
     move = MOVES.get(action)
     if move is None:
         raise WorkflowError(_l("未知的操作"))
@@ -254,8 +254,7 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     from ..sync.services import log_change
 
     log_change("event", event.id, grid_id=event.grid_id, owner_id=event.reporter_id)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     db.session.refresh(event)
     return event
 

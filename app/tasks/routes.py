@@ -11,6 +11,7 @@ from ..duties.services import checklist_for, local_today
 from ..exports import table_download
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404
+from ..transaction import unit_of_work
 from ..ui import local_time
 from . import services
 from .forms import KIND_LABELS, OUT_OF_LIST, QUESTION_LABELS, STATUS_LABELS, DecisionForm, TaskForm
@@ -120,12 +121,13 @@ def new_task():
             questions, question_errors = services.clean_questions(rows)
         if not question_errors:
             try:
-                task = services.create_task(
-                    current_user, kind=form.kind.data, title=form.title.data, body=form.body.data,
-                    duty_item_id=form.duty_item_id.data or None, reason=form.reason.data,
-                    request_approval=form.request_approval.data,
-                    targets=_parse_targets(form.targets.data, current_user),
-                    due_on=form.due_on.data, target=form.target.data, questions=questions)
+                with unit_of_work():  # a refused task is stored too: the admission log keeps it
+                    task = services.create_task(
+                        current_user, kind=form.kind.data, title=form.title.data, body=form.body.data,
+                        duty_item_id=form.duty_item_id.data or None, reason=form.reason.data,
+                        request_approval=form.request_approval.data,
+                        targets=_parse_targets(form.targets.data, current_user),
+                        due_on=form.due_on.data, target=form.target.data, questions=questions)
             except services.AdmissionError as exc:
                 for name, messages in exc.errors.items():
                     field = getattr(form, name, None)
@@ -177,7 +179,8 @@ def decide(task_id):
         abort(400)
     approve = request.form.get("decision") == "approve"
     try:
-        services.decide(current_user, task, approve, form.note.data)
+        with unit_of_work():
+            services.decide(current_user, task, approve, form.note.data)
     except services.AdmissionError as exc:
         flash(exc.text(), "error")
     else:
@@ -193,7 +196,8 @@ def close(task_id):
         abort(403)
     if not DecisionForm().validate_on_submit():
         abort(403)
-    services.close_task(current_user, task)
+    with unit_of_work():
+        services.close_task(current_user, task)
     flash(_l("任务已结束"), "info")
     return redirect(url_for("tasks.detail", task_id=task.id))
 

@@ -206,7 +206,7 @@ def assignable_targets(user, people_limit=None):
 def create_task(user, *, kind, title, body, duty_item_id, reason, request_approval, targets,
                 due_on=None, target=1, questions=()):
     """Make a task. It cites a checklist item and opens at once (准入); without one it is refused,
-    or waits for the district's approval when asked (禁入). Commits; returns the task."""
+    or waits for the district's approval when asked (禁入). Flushed, not committed; returns the task."""
     scope = scope_for(user)
     if not may(user, "tasks.assign"):
         raise Forbidden(_l("只有社区书记、街道和区指挥中心可以交办任务"))
@@ -264,7 +264,7 @@ def create_task(user, *, kind, title, body, duty_item_id, reason, request_approv
             db.session.add(task)
             audit("task.refused", task, actor=user,
                   detail={"title": task.title, "reason": task.out_of_list_reason, "by": "admission"})
-    db.session.commit()
+    db.session.flush()
     return task
 
 
@@ -282,14 +282,12 @@ def decide(user, task, approve, note=""):
     task.decided_by, task.decided_at, task.decision_note = user.id, now_utc(), (note or "").strip()
     audit("task.approved" if approve else "task.refused", task, actor=user,
           detail={"title": task.title, "note": task.decision_note})
-    db.session.commit()
     return task
 
 
 def close_task(user, task):
     task.status = "closed"
     audit("task.closed", task, actor=user, detail={"title": task.title})
-    db.session.commit()
 
 
 # --- reports from the phone ----------------------------------------------------------------
