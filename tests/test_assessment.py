@@ -15,7 +15,7 @@ from app.extensions import db
 from app.org.models import Grid, OrgUnit
 from app.patrols.models import Patrol
 from app.registry.models import RegistryRecord
-from tests.test_registry import Phone
+from tests.support import Phone
 
 OCTOBER = date(2026, 10, 15)
 NOV_TODAY = date(2026, 11, 28)

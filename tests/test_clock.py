@@ -10,7 +10,7 @@ import pytest
 from app import clock
 from app.duties.services import evidence_by_user
 from app.patrols.models import Patrol
-from tests.test_registry import Phone
+from tests.support import Phone
 
 # 00:30 on 2 December in Jinan (UTC+8) is 16:30 UTC on 1 December: the local day is not the
 # UTC day, which is where a hard-coded offset or a UTC date shows.

@@ -24,8 +24,7 @@ def test_periods():
 
 def test_evidence_flows_into_completion(demo, login):
     from app.auth.models import User
-    from tests.test_patrols import ROUTE, walk
-    from tests.test_registry import Phone
+    from tests.support import ROUTE, Phone, walk
 
     worker = User.query.filter_by(username="worker").one()
     phone = Phone(login("worker"))

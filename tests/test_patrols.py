@@ -9,25 +9,7 @@ from app.patrols import codec
 from app.patrols.geo import haversine_m
 from app.patrols.models import CheckIn, Patrol, PatrolChunk
 from app.patrols.services import trace_flags
-
-T0 = 1795741200  # 2026-11-27T01:00:00Z, 09:00 in Jinan
-
-
-def walk(legs, step_m=14.0, every_s=10, t0=T0, accuracy=8):
-    """Fixes along straight legs between (lon, lat) corners, one every ``every_s`` seconds."""
-    fixes, t = [], t0
-    for (lon1, lat1), (lon2, lat2) in legs:
-        n = max(1, int(haversine_m(lon1, lat1, lon2, lat2) / step_m))
-        for i in range(n):
-            f = i / n
-            fixes.append([t, lon1 + (lon2 - lon1) * f, lat1 + (lat2 - lat1) * f, accuracy])
-            t += every_s
-    fixes.append([t, *legs[-1][1], accuracy])  # the last corner
-    return fixes
-
-
-ROUTE = [((117.0090, 36.6610), (117.0090, 36.6640)), ((117.0090, 36.6640), (117.0105, 36.6640)),
-         ((117.0105, 36.6640), (117.0105, 36.6611))]
+from tests.support import ROUTE, T0, walk  # noqa: E402,F401
 
 
 def test_codec_round_trip_and_size():
@@ -100,7 +82,7 @@ def test_flags():
 
 @pytest.fixture
 def phone(demo, login):
-    from tests.test_registry import Phone
+    from tests.support import Phone
 
     return Phone(login("worker"))
 
@@ -151,7 +133,7 @@ def test_chunks_are_idempotent_and_an_old_patrol_can_be_closed(phone):
 
 
 def test_check_ins_count_for_the_grid_they_are_in(phone, login):
-    from tests.test_registry import Phone
+    from tests.support import Phone
 
     rider = Phone(login("rider"))
     answer = rider.push("patrol.checkin", str(uuid.uuid4()), {"lon": 117.0095, "lat": 36.6625,
@@ -183,7 +165,7 @@ def test_supervisors_see_traces_in_scope_only(phone, login):
     assert login("rider").get("/patrols").status_code == 404
     assert login("dept").get(f"/patrols/{patrol_id}").status_code == 404
     # Another worker cannot add to or close this patrol.
-    from tests.test_registry import Phone
+    from tests.support import Phone
 
     other = Phone(login("w-qcl-frj-02"))
     assert other.push("patrol.stop", patrol_id, {})["status"] == "rejected"

@@ -10,38 +10,10 @@ from app.audit.models import AuditLog
 from app.extensions import db
 from app.registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 from tests.conftest import csrf_from
+from tests.support import RECORDED_AT, Phone  # noqa: F401  (RECORDED_AT: what records carry)
 
 VALID_ID = "11010519491231002X"  # GB 11643 sample number (checksum X)
 OTHER_ID = "110105194912310037"
-
-
-# The moment this test phone stamps on everything it records (a fixed day, so figures that
-# depend on the day a record was made do not change with the calendar).
-RECORDED_AT = "2026-11-27T08:00:00Z"
-
-
-class Phone:
-    def __init__(self, client):
-        self.client = client
-        self.user_id = client.get("/api/v1/me").get_json()["id"]
-        self.token = client.get("/api/v1/csrf").get_json()["csrf_token"]
-
-    def push(self, kind, record_id, data, base_version=None, form_version=None):
-        mutation = {"id": str(uuid.uuid4()), "kind": kind, "record_id": record_id,
-                    "author_id": self.user_id, "created_at": RECORDED_AT,
-                    "base_version": base_version, "form_version": form_version, "data": data}
-        response = self.client.post("/api/v1/sync/push", json={"mutations": [mutation]},
-                                    headers={"X-CSRFToken": self.token})
-        return response.get_json()["results"][0]
-
-    def create(self, kind, fields, form_version=None):
-        record_id = str(uuid.uuid4())
-        return record_id, self.push("registry.create", record_id, {"kind": kind, "fields": fields},
-                                    form_version=form_version)
-
-    def edit(self, record_id, base_version, fields, base):
-        return self.push("registry.edit", record_id, {"fields": fields, "base": base},
-                         base_version=base_version)
 
 
 @pytest.fixture

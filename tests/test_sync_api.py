@@ -12,64 +12,17 @@ from app.extensions import db
 from app.media.models import Media
 from app.org.models import Grid
 from app.sync.models import Mutation
+from tests import support
 from tests.conftest import csrf_from
+from tests.support import Phone, jpeg_bytes
 
-
-def jpeg_bytes(size=(800, 600), color=(10, 120, 200), exif_orientation=None):
-    image = Image.new("RGB", size, color)
-    out = io.BytesIO()
-    if exif_orientation:
-        exif = Image.Exif()
-        exif[0x0112] = exif_orientation  # Orientation
-        exif[0x010F] = "PhoneMaker"  # Make: must not survive
-        image.save(out, "JPEG", exif=exif)
-    else:
-        image.save(out, "JPEG")
-    return out.getvalue()
-
-
-class Phone:
-    """A signed-in API client that behaves like the app's sync engine."""
-
-    def __init__(self, client, user_id):
-        self.client, self.user_id = client, user_id
-        self.token = client.get("/api/v1/csrf").get_json()["csrf_token"]
-
-    def put_photo(self, data=None, content_type="image/jpeg", photo_id=None):
-        photo_id = photo_id or str(uuid.uuid4())
-        body = data if data is not None else jpeg_bytes()
-        response = self.client.put(f"/api/v1/media/{photo_id}", data=body, content_type=content_type,
-                                   headers={"X-CSRFToken": self.token})
-        return photo_id, response
-
-    def report(self, photos, **data):
-        point = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
-        category = EventCategory.query.filter_by(code="SR01").one()
-        payload = {"category_id": category.id, "description": "路口垃圾堆积", "urgency": "normal",
-                   "lon": point.x, "lat": point.y, "accuracy": 8, "location_manual": False,
-                   "photos": photos}
-        payload.update(data)
-        return {"id": str(uuid.uuid4()), "kind": "event.report", "record_id": str(uuid.uuid4()),
-                "author_id": self.user_id, "created_at": "2026-11-27T08:00:00Z",
-                "form_version": 1, "data": payload}
-
-    def push(self, *mutations, raw=None):
-        return self.client.post("/api/v1/sync/push", headers={"X-CSRFToken": self.token},
-                                data=raw if raw is not None else json.dumps({"mutations": list(mutations)}),
-                                content_type="application/json")
-
-
-@pytest.fixture
-def phone(demo, login, app, tmp_path):
-    app.config["MEDIA_ROOT"] = str(tmp_path / "media")
-    client = login("worker")
-    return Phone(client, client.get("/api/v1/me").get_json()["id"])
+phone = support.api_phone  # the API phone fixture, not conftest's browser one
 
 
 def test_replaying_a_mutation_three_times_gives_one_row(phone):
     photo, _ = phone.put_photo()
     mutation = phone.report([photo])
-    answers = [phone.push(mutation).get_json()["results"][0] for _ in range(3)]
+    answers = [phone.send(mutation).get_json()["results"][0] for _ in range(3)]
     assert [a["status"] for a in answers] == ["applied", "duplicate", "duplicate"]
     assert answers[1]["record_id"] == answers[0]["record_id"] == mutation["record_id"]
     assert Event.query.count() == 1 and Mutation.query.count() == 1
@@ -80,31 +33,31 @@ def test_replaying_a_mutation_three_times_gives_one_row(phone):
 def test_same_id_different_content_is_a_conflict(phone):
     photo, _ = phone.put_photo()
     mutation = phone.report([photo])
-    phone.push(mutation)
+    phone.send(mutation)
     changed = {**mutation, "data": {**mutation["data"], "description": "别的内容"}}
-    answer = phone.push(changed).get_json()["results"][0]
+    answer = phone.send(changed).get_json()["results"][0]
     assert answer["status"] == "conflict"
     assert Event.query.one().description == "路口垃圾堆积"
     # A new mutation trying to reuse the record id is a conflict too, never a second event.
     again = {**phone.report([photo]), "record_id": mutation["record_id"]}
-    assert phone.push(again).get_json()["results"][0]["status"] == "conflict"
+    assert phone.send(again).get_json()["results"][0]["status"] == "conflict"
     assert Event.query.count() == 1
 
 
 def test_rejected_with_field_errors_and_nothing_stored(phone):
     photo, _ = phone.put_photo()
     bad = phone.report([photo], description="", category_id=999999, lon=116.0, lat=30.0)
-    answer = phone.push(bad).get_json()["results"][0]
+    answer = phone.send(bad).get_json()["results"][0]
     assert answer["status"] == "rejected"
     assert "请填写情况描述" in answer["errors"]["description"][0]
     assert "已停用或不存在" in answer["errors"]["category_id"][0]
     outside = phone.report([photo], lon=116.0, lat=30.0)
-    answer = phone.push(outside).get_json()["results"][0]
+    answer = phone.send(outside).get_json()["results"][0]
     assert answer["status"] == "rejected" and "不在任何网格内" in answer["errors"]["lon"][0]
     no_photo = phone.report([])
-    assert "至少需要 1 张照片" in phone.push(no_photo).get_json()["results"][0]["errors"]["photos"][0]
+    assert "至少需要 1 张照片" in phone.send(no_photo).get_json()["results"][0]["errors"]["photos"][0]
     missing = phone.report([str(uuid.uuid4())])
-    answer = phone.push(missing).get_json()["results"][0]
+    answer = phone.send(missing).get_json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "media_missing"
     assert Event.query.count() == 0 and Mutation.query.count() == 0
 
@@ -113,7 +66,7 @@ def test_a_mutation_by_another_author_is_refused_and_not_stored(phone):
     photo, _ = phone.put_photo()
     other = phone.report([photo])
     other["author_id"] = phone.user_id + 1
-    answer = phone.push(other).get_json()["results"][0]
+    answer = phone.send(other).get_json()["results"][0]
     assert answer["status"] == "forbidden" and answer["code"] == "other_author"
     assert Event.query.count() == 0
 
@@ -121,9 +74,9 @@ def test_a_mutation_by_another_author_is_refused_and_not_stored(phone):
 def test_roles_that_cannot_report_are_forbidden(demo, login, app, tmp_path):
     app.config["MEDIA_ROOT"] = str(tmp_path)
     client = login("secretary")
-    secretary = Phone(client, client.get("/api/v1/me").get_json()["id"])
+    secretary = Phone(client)
     photo, _ = secretary.put_photo()
-    answer = secretary.push(secretary.report([photo])).get_json()["results"][0]
+    answer = secretary.send(secretary.report([photo])).get_json()["results"][0]
     assert answer["status"] == "forbidden"
     assert Event.query.count() == 0
 
@@ -134,7 +87,7 @@ def test_roles_that_cannot_report_are_forbidden(demo, login, app, tmp_path):
     (json.dumps({"mutations": [{}] * 101}), 413, "batch_too_large"),
 ])
 def test_bad_push_bodies_get_a_clear_4xx(phone, raw, status, code):
-    response = phone.push(raw=raw)
+    response = phone.send(raw=raw)
     assert response.status_code == status and response.get_json()["error"] == code
     assert response.get_json()["message"]
     assert Event.query.count() == 0
@@ -145,7 +98,7 @@ def test_unknown_kind_and_wrong_types_are_rejected_per_mutation(phone):
     unknown = {**phone.report([photo]), "kind": "event.teleport"}
     wrong_types = phone.report([photo], lon="east", category_id="garbage")
     bad_ids = {**phone.report([photo]), "id": "123", "author_id": "me"}
-    results = phone.push(unknown, wrong_types, bad_ids).get_json()["results"]
+    results = phone.send(unknown, wrong_types, bad_ids).get_json()["results"]
     assert [r["status"] for r in results] == ["rejected"] * 3
     assert "kind" in results[0]["errors"]
     assert {"lon", "category_id"} <= set(results[1]["errors"])
@@ -293,7 +246,7 @@ def test_pull_returns_changes_in_scope_with_tombstones(phone, login, app):
     from app.sync import services as sync_services
 
     photo, _ = phone.put_photo()
-    phone.push(phone.report([photo]))
+    phone.send(phone.report([photo]))
     first = phone.client.get("/api/v1/sync/pull?cursor=0").get_json()
     types = {(c["type"], c["op"]) for c in first["changes"]}
     assert ("event", "upsert") in types and ("category", "upsert") in types
@@ -393,7 +346,7 @@ def test_outbox_file_ingest_is_idempotent(phone, login):
 
 def test_photos_are_seen_only_by_those_who_see_the_event(phone, login):
     photo, _ = phone.put_photo()
-    phone.push(phone.report([photo]))
+    phone.send(phone.report([photo]))
     assert phone.client.get(f"/media/{photo}/thumb").status_code == 200
     assert login("secretary").get(f"/media/{photo}").status_code == 200
     assert login("rider").get(f"/media/{photo}").status_code == 404
@@ -428,7 +381,7 @@ def test_nothing_personal_is_kept_by_a_cache(phone, login):
     from app.registry.models import RegistryRecord
 
     photo, _ = phone.put_photo()
-    assert phone.push(phone.report([photo])).get_json()["results"][0]["status"] == "applied"
+    assert phone.send(phone.report([photo])).get_json()["results"][0]["status"] == "applied"
     person = RegistryRecord.query.filter_by(kind="person").first()
     worker = phone.client
     header = lambda client, url: client.get(url).headers.get("Cache-Control")  # noqa: E731

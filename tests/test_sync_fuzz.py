@@ -17,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from tests import support
 from tests.sync_fuzz import World, media_case, pull_query, push_case, raw_push_body
-from tests.test_sync_api import phone  # noqa: F401  (the API phone, signed in as the demo worker)
+
+phone = support.api_phone  # the API phone fixture, not conftest's browser one
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))
 

@@ -19,10 +19,10 @@ from app.media.models import Media
 from app.patrols.models import CheckIn, Patrol
 from app.sync import services as sync_services
 from app.sync.models import ChangeLog, Mutation
-from tests import test_sync_api
-from tests.test_sync_api import jpeg_bytes
+from tests import support
+from tests.support import Phone, jpeg_bytes
 
-phone = test_sync_api.phone  # the API phone fixture, not conftest's browser one
+phone = support.api_phone  # the API phone fixture, not conftest's browser one
 
 
 def _statuses(response):
@@ -58,10 +58,10 @@ def test_a_bad_mutation_is_refused_alone_and_its_neighbours_are_stored(phone, ba
     first, bad_one, last = phone.report([photo]), _with(phone.report([photo]), **bad), phone.report([photo])
     body = json.dumps({"mutations": [first, bad_one, last]}, ensure_ascii=True, allow_nan=True)
     assert "\\ud83d" in body or "\ud83d" not in json.dumps(bad, ensure_ascii=False)
-    statuses = _statuses(phone.push(raw=body))
+    statuses = _statuses(phone.send(raw=body))
     assert statuses[0] == ("applied", None) and statuses[2] == ("applied", None)
     assert statuses[1][0] == "rejected"
-    result = phone.push(raw=body).get_json()["results"][1]
+    result = phone.send(raw=body).get_json()["results"][1]
     assert result["errors"] and all(isinstance(m, str) for ms in result["errors"].values() for m in ms)
     db.session.remove()
     assert {e.id for e in Event.query} == {first["record_id"], last["record_id"]}
@@ -71,7 +71,7 @@ def test_a_bad_mutation_is_refused_alone_and_its_neighbours_are_stored(phone, ba
 def test_a_lone_surrogate_names_its_field(phone):
     photo, _ = phone.put_photo()
     bad = _with(phone.report([photo]), description="停车\ud83d")
-    result = phone.push(raw=json.dumps({"mutations": [bad]})).get_json()["results"][0]
+    result = phone.send(raw=json.dumps({"mutations": [bad]})).get_json()["results"][0]
     assert result["status"] == "rejected" and result["code"] == "invalid"
     assert "表情" in result["errors"]["description"][0]
 
@@ -91,7 +91,7 @@ def test_bad_envelopes_are_refused_and_nothing_is_stored(phone, field, value):
     mutation[field] = value
     good = phone.report([photo])
     body = json.dumps({"mutations": [mutation, good]}, allow_nan=True)
-    statuses = _statuses(phone.push(raw=body))
+    statuses = _statuses(phone.send(raw=body))
     assert statuses == [("rejected", "bad_envelope"), ("applied", None)]
     db.session.remove()
     assert Event.query.count() == 1
@@ -100,9 +100,9 @@ def test_bad_envelopes_are_refused_and_nothing_is_stored(phone, field, value):
 def test_a_record_id_with_a_newline_never_makes_a_second_event(phone):
     photo, _ = phone.put_photo()
     mutation = phone.report([photo])
-    assert _statuses(phone.push(mutation)) == [("applied", None)]
+    assert _statuses(phone.send(mutation)) == [("applied", None)]
     again = {**mutation, "id": str(uuid.uuid4()), "record_id": mutation["record_id"] + "\n"}
-    assert _statuses(phone.push(again))[0][0] == "rejected"
+    assert _statuses(phone.send(again))[0][0] == "rejected"
     db.session.remove()
     assert Event.query.count() == 1
 
@@ -114,7 +114,7 @@ def test_a_record_id_with_a_newline_never_makes_a_second_event(phone):
     '{"mutations": [1, 2',
 ])
 def test_malformed_bodies_get_a_json_400(phone, raw):
-    response = phone.push(raw=raw)
+    response = phone.send(raw=raw)
     assert response.status_code == 400
     assert response.is_json and response.get_json()["error"] == "bad_json"
 
@@ -149,7 +149,7 @@ def test_a_handler_that_fails_rolls_back_only_its_mutation_and_is_answered_retry
     sync_services._stagers["event.report"] = faulty
     try:
         with caplog.at_level(logging.ERROR, logger="app.sync.services"):
-            statuses = _statuses(phone.push(*batch))
+            statuses = _statuses(phone.send(*batch))
     finally:
         sync_services._stagers["event.report"] = real
     assert statuses == [("applied", None), ("retry", "server_error"), ("applied", None)]
@@ -158,7 +158,7 @@ def test_a_handler_that_fails_rolls_back_only_its_mutation_and_is_answered_retry
     assert {e.id for e in Event.query} == {batch[0]["record_id"], batch[2]["record_id"]}
     assert db.session.get(Mutation, batch[1]["id"]) is None
     # Sent again once the fault is gone, it is stored once.
-    assert _statuses(phone.push(batch[1])) == [("applied", None)]
+    assert _statuses(phone.send(batch[1])) == [("applied", None)]
 
 
 def test_an_error_after_a_database_error_is_still_json(phone, app, monkeypatch):
@@ -184,7 +184,7 @@ def test_a_batch_is_one_commit(phone, app):
     listener = lambda conn: commits.append(1)  # noqa: E731
     event.listen(db.engine, "commit", listener)
     try:
-        statuses = _statuses(phone.push(*[phone.report([photo]) for _ in range(20)]))
+        statuses = _statuses(phone.send(*[phone.report([photo]) for _ in range(20)]))
     finally:
         event.remove(db.engine, "commit", listener)
     assert statuses == [("applied", None)] * 20
@@ -197,7 +197,7 @@ def test_a_full_page_never_moves_the_cursor_past_an_unsettled_row(phone, app):
     """Rows younger than the settle window stay ahead of the cursor even when the page is full."""
     photo, _ = phone.put_photo()
     for _ in range(3):
-        phone.push(*[phone.report([photo]) for _ in range(10)])
+        phone.send(*[phone.report([photo]) for _ in range(10)])
     first = phone.client.get("/api/v1/sync/pull?cursor=0&limit=5").get_json()
     # Everything was just written: nothing is settled, so the cursor stays and 'more' is off.
     assert first["cursor"] == 0 and first["more"] is False and first["changes"]
@@ -369,11 +369,11 @@ def test_a_patrol_shuffled_across_batches_loses_no_point(phone, seed):
     # the stop, the chunks and the check-ins arrive in any order, split over batches.
     rest = middle + [stop]
     rng.shuffle(rest)
-    assert _statuses(phone.push(start)) == [("applied", None)]
+    assert _statuses(phone.send(start)) == [("applied", None)]
     while rest:
         take = rng.randint(1, 4)
         batch, rest = rest[:take], rest[take:]
-        assert {s for s, _ in _statuses(phone.push(*batch))} == {"applied"}
+        assert {s for s, _ in _statuses(phone.send(*batch))} == {"applied"}
     db.session.remove()
     patrol = db.session.get(Patrol, patrol_id)
     assert patrol.status == "closed"
@@ -384,7 +384,7 @@ def test_a_patrol_shuffled_across_batches_loses_no_point(phone, seed):
     assert patrol.distance_m > 0 and patrol.coverage_pct > 0
     assert CheckIn.query.filter_by(patrol_id=patrol_id).count() == 2
     # Replaying everything changes nothing.
-    assert {s for s, _ in _statuses(phone.push(*middle, stop))} == {"duplicate"}
+    assert {s for s, _ in _statuses(phone.send(*middle, stop))} == {"duplicate"}
     db.session.remove()
     assert db.session.get(Patrol, patrol_id).point_count == 60
 
@@ -395,7 +395,7 @@ def test_patrol_changes_write_no_change_log_rows(phone):
     point = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
     before = ChangeLog.query.count()
     patrol_id, start, middle, stop = _patrol_mutations(phone, (point.x, point.y), random.Random(0))
-    phone.push(start, *middle, stop)
+    phone.send(start, *middle, stop)
     db.session.remove()
     assert ChangeLog.query.count() == before  # no phone pulls patrols
 
@@ -411,10 +411,10 @@ def test_the_mutation_docs_are_written_from_the_schemas(app):
 def test_a_taken_record_id_in_a_run_of_reports_is_a_conflict_and_the_rest_are_stored(phone):
     photo, _ = phone.put_photo()
     first = phone.report([photo])
-    assert _statuses(phone.push(first)) == [("applied", None)]
+    assert _statuses(phone.send(first)) == [("applied", None)]
     batch = [phone.report([photo]) for _ in range(4)]
     batch[2] = {**batch[2], "record_id": first["record_id"]}  # a new mutation, an old record id
-    statuses = _statuses(phone.push(*batch))
+    statuses = _statuses(phone.send(*batch))
     assert statuses == [("applied", None)] * 2 + [("conflict", "record_exists"), ("applied", None)]
     db.session.remove()
     assert Event.query.count() == 4
@@ -447,7 +447,7 @@ def test_a_day_of_work_is_written_in_runs_without_falling_back(phone, caplog):
     photo, _ = phone.put_photo()
     patrol_id, start, middle, stop = _patrol_mutations(phone, (point.x, point.y), random.Random(1))
     with caplog.at_level(logging.WARNING, logger="app.sync.services"):
-        statuses = _statuses(phone.push(phone.report([photo]), start, *middle, stop,
+        statuses = _statuses(phone.send(phone.report([photo]), start, *middle, stop,
                                         phone.report([photo])))
     assert {s for s, _ in statuses} == {"applied"}
     assert not [r for r in caplog.records if "fell back" in r.getMessage()]
@@ -493,7 +493,7 @@ def test_times_no_phone_can_have_are_refused_with_a_field_error(phone, kind, fie
         data = {"started_at": value} if kind == "patrol.start" else {"seq": 0, field: value}
         mutation = {"id": str(uuid.uuid4()), "kind": kind, "record_id": str(uuid.uuid4()),
                     "author_id": phone.user_id, "data": data}
-    result = phone.push(mutation).get_json()["results"][0]
+    result = phone.send(mutation).get_json()["results"][0]
     assert result["status"] == "rejected", result
     assert field in result["errors"]
 
@@ -508,7 +508,7 @@ def test_a_patrol_with_decades_between_its_fixes_still_stops(phone):
         return {"id": str(uuid.uuid4()), "kind": kind, "record_id": patrol_id,
                 "author_id": phone.user_id, "data": data}
 
-    statuses = _statuses(phone.push(
+    statuses = _statuses(phone.send(
         m("patrol.start", {"started_at": "2000-01-02T00:00:00Z"}),
         m("patrol.chunk", {"seq": 0, "points": [[4.0e9, point.x, point.y, 8]]}),
         m("patrol.stop", {"ended_at": "2099-12-31T00:00:00Z"})))
@@ -518,7 +518,7 @@ def test_a_patrol_with_decades_between_its_fixes_still_stops(phone):
 
 
 def test_a_long_name_fits_the_search_columns(phone, login):
-    secretary = test_sync_api.Phone(login("worker"), phone.user_id)
+    secretary = Phone(login("worker"))
     record = {"id": str(uuid.uuid4()), "kind": "registry.create", "record_id": str(uuid.uuid4()),
               "author_id": phone.user_id, "form_version": 1,
               "data": {"kind": "site", "fields": {"name": "张" * 120, "address": "芙蓉街1号",
@@ -527,7 +527,7 @@ def test_a_long_name_fits_the_search_columns(phone, login):
 
     point = Grid.query.filter_by(code="LX-QCL-FRJ-01").one().shape.representative_point()
     record["data"]["fields"].update(lon=point.x, lat=point.y)
-    assert _statuses(secretary.push(record)) == [("applied", None)]
+    assert _statuses(secretary.send(record)) == [("applied", None)]
 
 
 def test_a_handler_that_ends_the_transaction_loses_nothing_already_answered(phone):
@@ -540,13 +540,13 @@ def test_a_handler_that_ends_the_transaction_loses_nothing_already_answered(phon
     stop = {"id": str(uuid.uuid4()), "kind": "patrol.stop", "record_id": str(uuid.uuid4()),
             "author_id": phone.user_id, "data": {}}
     try:
-        response = phone.push(first, stop, second)
+        response = phone.send(first, stop, second)
     finally:
         sync_services._handlers["patrol.stop"] = real
     assert response.status_code == 503 and response.get_json()["error"] == "retry"
     db.session.remove()
     assert Event.query.count() == 0 and Mutation.query.count() == 0
-    assert _statuses(phone.push(first, second)) == [("applied", None)] * 2
+    assert _statuses(phone.send(first, second)) == [("applied", None)] * 2
 
 
 def test_a_stale_event_move_in_a_batch_keeps_what_came_before_it(phone, app):
@@ -558,7 +558,7 @@ def test_a_stale_event_move_in_a_batch_keeps_what_came_before_it(phone, app):
 
     photo, _ = phone.put_photo()
     target = phone.report([photo])
-    assert _statuses(phone.push(target)) == [("applied", None)]
+    assert _statuses(phone.send(target)) == [("applied", None)]
     url = db.engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
     other = psycopg.connect(url)
     other.execute("UPDATE event SET version = 2 WHERE id = %s", (target["record_id"],))
@@ -600,7 +600,7 @@ def test_tags_sent_for_a_record_that_has_none_are_no_fault(phone):
     edit = {"id": str(uuid.uuid4()), "kind": "registry.edit", "record_id": building.id,
             "author_id": phone.user_id, "base_version": building.version, "form_version": 1,
             "data": {"fields": {"floors": 7, "tags": []}, "base": {"floors": building.data.get("floors")}}}
-    status, _code = _statuses(phone.push(edit))[0]
+    status, _code = _statuses(phone.send(edit))[0]
     assert status == "applied"
 
 
@@ -616,7 +616,7 @@ def test_fixes_alike_but_for_a_missing_accuracy_are_no_fault(phone):
         return {"id": str(uuid.uuid4()), "kind": kind, "record_id": patrol_id,
                 "author_id": phone.user_id, "data": data}
 
-    statuses = _statuses(phone.push(
+    statuses = _statuses(phone.send(
         m("patrol.start", {"started_at": "2026-11-27T01:00:00Z"}),
         m("patrol.chunk", {"seq": 0, "points": [fix + [None], fix + [8]]}),
         m("patrol.stop", {})))

@@ -15,8 +15,7 @@ from app.extensions import db
 from app.org.models import Grid
 from app.tasks.models import Task, TaskReport
 from tests.conftest import csrf_from
-from tests.test_registry import RECORDED_AT, Phone
-from tests.test_sync_api import jpeg_bytes
+from tests.support import RECORDED_AT, Phone, jpeg_bytes
 
 FRJ1, FRJ2, DMH = "LX-QCL-FRJ-01", "LX-QCL-FRJ-02", "LX-DMH-QST-01"
 

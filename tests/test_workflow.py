@@ -215,7 +215,7 @@ def test_pages_show_the_inbox_and_the_actions_the_user_may_take(demo, login):
 
 
 def test_on_site_check_from_the_phone_through_the_outbox(demo, login):
-    from tests.test_registry import Phone
+    from tests.support import Phone
 
     event = make_event(state="handled", level="street")
     worker = Phone(login("worker"))
