@@ -48,6 +48,7 @@ test: install-dev chromium
 
 lint: install-dev
 	$(BIN)/ruff check app tests bench
+	$(BIN)/mypy
 
 bench: install-dev
 	$(BIN)/python -m bench.run_all

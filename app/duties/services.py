@@ -1,6 +1,7 @@
 """Duty completion: evidence flows in from what workers already record — patrols, check-ins,
 registry records and updates, visits, events raised, on-site checks, survey answers and
 publicity records — and is counted against the checklist version in force for the period."""
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import func
@@ -104,7 +105,8 @@ def evidence_by_user(item, start: date, end: date, user_ids=None) -> dict:
     user, q = _evidence_select(item, utc_midnight(start), utc_midnight(end))
     if user_ids is not None:
         q = q.where(user.in_(list(user_ids)))
-    return {uid: int(n or 0) for uid, n in db.session.execute(q.group_by(user)).all()}
+    rows: Sequence = db.session.execute(q.group_by(user)).all()
+    return {uid: int(n or 0) for uid, n in rows}
 
 
 def count_evidence(user_id, item, start: date, end: date) -> int:

@@ -1,9 +1,9 @@
 """Quick reports (随手拍): validation through the shared form, grid assignment, storage."""
-from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from .. import clock
 from ..clock import client_time
 from ..errors import Forbidden, Rejected
 from ..extensions import db
@@ -18,7 +18,7 @@ from .models import Event, EventPhoto
 
 def form_from_payload(data: dict) -> QuickReportForm:
     """Build the page's form from a synced payload (no CSRF: the API checks its own token)."""
-    formdata = MultiDict()
+    formdata: MultiDict = MultiDict()
     for key, value in (data or {}).items():
         if key == "photos" and isinstance(value, list):
             for photo_id in value:
@@ -55,7 +55,8 @@ def check_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, re
             errors.setdefault("lon", []).append(str(_l("该位置不在任何网格内，请在地图上重新选点")))
     if errors:
         raise Rejected(errors)
-    now = datetime.now(UTC).replace(tzinfo=None)
+    assert grid is not None  # no location error: the point is in a grid
+    now = clock.now()
     claimed = client_time(reported_at)
     values = dict(
         id=event_id, category_id=form.category_id.data, description=form.description.data.strip(),
@@ -74,7 +75,8 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     values, photo_ids, grid = check_quick_report(user, event_id, form, photo_ids, reported_at)
     event = Event(**values)
     event.grid = grid
-    event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]
+    # The relationship is declared without Mapped[...], so mypy sees the property, not the list.
+    event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]  # type: ignore[assignment]
     db.session.add(event)
     log_change("event", event.id, grid_id=event.grid_id, owner_id=user.id)
     return event

@@ -123,7 +123,8 @@ def _process(data: bytes, max_pixels: int):
             kept = _as_sent(data, long_edge)
             if kept is not None:
                 return kept
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data)) as opened:
+                image: Image.Image = opened
                 image.load()
                 # No copies where none is needed: these are a third of an upload's cost.
                 _upright(image)

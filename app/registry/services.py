@@ -168,7 +168,7 @@ def _set(record, field, value):
 
 
 def payload_formdata(fields: dict) -> MultiDict:
-    formdata = MultiDict()
+    formdata: MultiDict = MultiDict()
     for key, value in (fields or {}).items():
         if isinstance(value, list):
             for item in value:

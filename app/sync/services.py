@@ -186,7 +186,7 @@ def _begin_write():
 def apply_batch(user, mutations) -> list:
     """Apply mutations for ``user`` in one transaction and answer for each, in order.
     Does not commit."""
-    results = [None] * len(mutations)
+    results: list = [None] * len(mutations)
     pending = []
     for i, m in enumerate(mutations):
         results[i] = check_mutation(user, m)
@@ -198,7 +198,7 @@ def apply_batch(user, mutations) -> list:
     ids = {mutations[i]["id"] for i in pending}
     ledger = {row.id: row for row in Mutation.query.filter(Mutation.id.in_(ids))}
     batch_transaction = db.session().get_transaction()
-    run = []  # consecutive mutations of a staged kind, written together
+    run: list[tuple[int, dict, str]] = []  # consecutive mutations of a staged kind, written together
 
     def remember(i, digest):
         if results[i]["status"] == "applied":
@@ -417,7 +417,7 @@ def pull(user, cursor: int, limit: int = 500) -> dict:
     for row in rows:
         latest[(row.object_type, row.object_id)] = row.op
     changes = []
-    by_type = {}
+    by_type: dict[str, list] = {}
     for (object_type, object_id), op in latest.items():
         by_type.setdefault(object_type, []).append((object_id, op))
     for object_type, items in by_type.items():
