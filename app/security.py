@@ -57,7 +57,7 @@ def cache_policy(response):
     keep and must revalidate. The service worker keeps nothing marked no-store."""
     from flask_login import current_user
 
-    from .ui import offline_pages
+    from .pwa.offline import offline_pages
 
     if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
             and current_user.is_authenticated and request.path in offline_pages(current_user)):

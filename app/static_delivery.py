@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app, request
 
-from .ui import _file_revision
+from .assets import file_revision
 
 COMPRESSED_ENDPOINTS = {"static", "pwa.service_worker", "pwa.manifest"}
 COMPRESSIBLE = {"application/javascript", "text/javascript", "text/css", "image/svg+xml",
@@ -30,7 +30,7 @@ def _static_path():
 
 def _cache_header(response, path):
     rev = request.args.get("v")
-    if rev and path is not None and rev == _file_revision(str(path), path.stat().st_mtime):
+    if rev and path is not None and rev == file_revision(str(path), path.stat().st_mtime):
         response.headers["Cache-Control"] = FOREVER
     else:
         response.headers["Cache-Control"] = "no-cache"  # module imports name no hash: ask again

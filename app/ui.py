@@ -1,15 +1,13 @@
 """Template helpers: role names, navigation per role, static files by content revision."""
-import hashlib
-from functools import lru_cache
-from pathlib import Path
 
-from flask import current_app, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from . import clock, geo
+from .assets import static_rev
 from .auth.forms import LanguageForm
+from .pwa.offline import offline_pages
 from .scope.permissions import may
 
 ROLE_LABELS = {
@@ -103,53 +101,22 @@ def js_strings():
     }
 
 
-@lru_cache(maxsize=256)
-def _file_revision(path: str, mtime: float) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+# Counts on the navigation, {endpoint: n}: each feature registers its own (events: the inbox and
+# reports to check; tasks: tasks not started, approvals), so this module imports none of them.
+_BADGE_SOURCES = {}
 
 
-def static_rev(filename: str) -> str:
-    """URL of a static file with its content hash, so caches can keep it forever."""
-    path = Path(current_app.static_folder) / filename
-    rev = _file_revision(str(path), path.stat().st_mtime)
-    return url_for("static", filename=filename, v=rev)
-
-
-def offline_pages(user):
-    """Pages a reporter's phone keeps for offline use (empty for other roles)."""
-    if not may(user, "event.report"):
-        return []
-    from .pwa.routes import OFFLINE_PAGES
-
-    pages = list(OFFLINE_PAGES) + ["/patrol", "/tasks"]
-    if may(user, "registry.offline"):
-        pages.append("/registry/app")  # residents' data: never on a rider's phone
-    if may(user, "duties.own"):
-        pages.append("/duties")
-    return pages
+def register_badges(name, counts):
+    """``counts(user) -> {endpoint: n}``, asked on every signed-in page."""
+    _BADGE_SOURCES[name] = counts
 
 
 def _badges():
-    """Counts on the navigation: events that need this user; a worker's reports to check."""
     if not current_user.is_authenticated:
         return {}
-    from .events.models import Event
-    from .events.workflow import inbox_count
-
     badges = {}
-    if may(current_user, "event.inbox"):
-        badges["events.event_list"] = inbox_count(current_user)
-    if may(current_user, "event.report"):
-        badges["events.my_reports"] = Event.query.filter_by(reporter_id=current_user.id,
-                                                            state="handled").count()
-        from .tasks.services import my_done, my_targets
-
-        open_ids = {task.id for task, _target in my_targets(current_user)}
-        badges["tasks.my_tasks"] = len(open_ids - set(my_done(current_user, open_ids)))  # not started
-    if may(current_user, "tasks.approve"):
-        from .tasks.services import pending_approvals
-
-        badges["tasks.assigned"] = pending_approvals(current_user).count()
+    for counts in _BADGE_SOURCES.values():
+        badges.update(counts(current_user))
     return {k: v for k, v in badges.items() if v}
 
 

@@ -124,3 +124,15 @@ def apply_transition(user, mutation):
             raise Forbidden(exc.message) from None
         raise Rejected({"action": [str(exc.message)]}, code=exc.code) from None
     return {"record_id": event.id, "version": event.version, "state": event.state}
+
+
+def nav_badges(user):
+    """The navigation's counts: events waiting for this user; their reports to check on site."""
+    from .workflow import inbox_count
+
+    badges = {}
+    if may(user, "event.inbox"):
+        badges["events.event_list"] = inbox_count(user)
+    if may(user, "event.report"):
+        badges["events.my_reports"] = Event.query.filter_by(reporter_id=user.id, state="handled").count()
+    return badges

@@ -11,13 +11,11 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, url_for
 
-from ..ui import static_rev
+from ..assets import static_rev
 
 bp = Blueprint("pwa", __name__)
 
 PRECACHE_GLOBS = ("css/*.css", "js/*.js", "js/vendor/*.js", "icons/*.svg", "icons/icon-192.png")
-# Pages a worker or rider needs offline; the app asks the service worker to keep them.
-OFFLINE_PAGES = ("/", "/report", "/reports", "/me")
 
 
 def _static_files():

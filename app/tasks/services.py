@@ -520,3 +520,14 @@ def assigned_by_scope(user):
     targets = selectinload(Task.targets)
     return (Task.query.options(targets.joinedload(TaskTarget.grid), targets.joinedload(TaskTarget.assignee))
             .filter(or_(Task.assigner_id == user.id, Task.id.in_(visible))).order_by(Task.id.desc()))
+
+
+def nav_badges(user):
+    """The navigation's counts: open tasks this user has not started; requests to approve."""
+    badges = {}
+    if may(user, "event.report"):
+        open_ids = {task.id for task, _target in my_targets(user)}
+        badges["tasks.my_tasks"] = len(open_ids - set(my_done(user, open_ids)))
+    if may(user, "tasks.approve"):
+        badges["tasks.assigned"] = pending_approvals(user).count()
+    return badges
