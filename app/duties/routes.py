@@ -10,7 +10,7 @@ from ..org.models import Grid, OrgUnit
 from ..scope.permissions import may, requires
 from ..scope.services import scope_for
 from . import assessment as assessment_service
-from .services import WORKER_ROLES, local_today, progress
+from .services import WORKER_ROLES, local_today, progress, task_codes
 
 bp = Blueprint("duties", __name__)
 
@@ -35,12 +35,9 @@ def my_duties():
     groups = {}
     for row in rows:
         groups.setdefault(row[0].category, []).append(row)
-    from ..tasks.services import my_targets
-
     # Which item each open task counts toward, for reports still waiting on the phone.
-    task_codes = {task.id: task.duty_code for task, _target in my_targets(current_user) if task.duty_code}
     return render_template("duties/mine.html", checklist=checklist, groups=groups, day=day,
-                           task_codes=task_codes, FREQUENCY=FREQUENCY, EVIDENCE=EVIDENCE)
+                           task_codes=task_codes(current_user), FREQUENCY=FREQUENCY, EVIDENCE=EVIDENCE)
 
 
 # --- completion and assessment (考核) -------------------------------------------------------

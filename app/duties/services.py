@@ -21,6 +21,29 @@ AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "ev
              "event_check", "self_resolve"}
 
 
+# Evidence kinds a feature that depends on duties counts itself (tasks: survey answers,
+# publicity, manual reports), registered by its ``register``, so duties imports none of them:
+# ``select(item, kind, lo, hi) -> (user column, SELECT user, amount)``.
+_EVIDENCE_SOURCES: dict = {}
+# ``codes(user) -> {task id: duty code}`` for the open tasks a user works on (the phone adds
+# reports still waiting in its outbox to the item they count toward).
+_TASK_CODES: dict = {}
+
+
+def register_evidence(kinds, select):
+    for kind in kinds:
+        _EVIDENCE_SOURCES[kind] = select
+
+
+def register_task_codes(codes):
+    _TASK_CODES["codes"] = codes
+
+
+def task_codes(user) -> dict:
+    codes = _TASK_CODES.get("codes")
+    return codes(user) if codes else {}
+
+
 def checklist_for(day: date):
     """The checklist version in force on ``day``."""
     return (DutyChecklist.query.filter(DutyChecklist.valid_from <= day)
@@ -89,14 +112,8 @@ def _evidence_select(item, lo, hi):
         user, q = EventAction.actor_id, db.select(EventAction.actor_id, func.count()).where(
             EventAction.action.in_(actions), EventAction.at >= lo, EventAction.at < hi)
     else:
-        # survey_answer, publicity, manual: reports on tasks that cite this item (by its code, so
-        # a task made under an earlier version still counts); publicity counts households.
-        from ..tasks.models import Task, TaskReport
-
-        amount = func.sum(TaskReport.households) if kind == "publicity" else func.count()
-        user = TaskReport.user_id
-        q = db.select(user, amount).select_from(TaskReport).join(Task, Task.id == TaskReport.task_id).where(
-            Task.duty_code == item.code, TaskReport.done_at >= lo, TaskReport.done_at < hi)
+        # survey_answer, publicity, manual: counted by the feature that records them (tasks).
+        return _EVIDENCE_SOURCES[kind](item, kind, lo, hi)
     return user, q
 
 

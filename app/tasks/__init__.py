@@ -2,9 +2,12 @@
 
 
 def register(app):
+    from ..duties.services import register_evidence, register_task_codes
     from ..ui import register_badges
     from . import services  # noqa: F401  (the scope rule, the sync handler)
     from .routes import bp
 
     register_badges("tasks", services.nav_badges)
+    register_evidence(("survey_answer", "publicity", "manual"), services.duty_evidence)
+    register_task_codes(services.duty_codes)
     app.register_blueprint(bp)

@@ -531,3 +531,18 @@ def nav_badges(user):
     if may(user, "tasks.approve"):
         badges["tasks.assigned"] = pending_approvals(user).count()
     return badges
+
+
+def duty_evidence(item, kind, lo, hi):
+    """Reports on tasks that cite a duty item (by its code, so a task made under an earlier
+    checklist version still counts) between stored times [lo, hi); publicity counts households."""
+    amount = func.sum(TaskReport.households) if kind == "publicity" else func.count()
+    user = TaskReport.user_id
+    query = db.select(user, amount).select_from(TaskReport).join(Task, Task.id == TaskReport.task_id).where(
+        Task.duty_code == item.code, TaskReport.done_at >= lo, TaskReport.done_at < hi)
+    return user, query
+
+
+def duty_codes(user):
+    """{task id: duty code} for the open tasks this user works on."""
+    return {task.id: task.duty_code for task, _target in my_targets(user) if task.duty_code}
