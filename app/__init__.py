@@ -125,6 +125,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         patrols,
         pwa,
         registry,
+        scope,
         sync,
         tasks,
     )
@@ -142,7 +143,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
-    for feature in (auth, home, org, api, events, media, pwa, sync, registry, patrols, duties, tasks,
+    for feature in (scope, auth, home, org, api, events, media, pwa, sync, registry, patrols, duties, tasks,
                     demo, admin):
         feature.register(app)
     install_security(app)

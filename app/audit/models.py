@@ -1,5 +1,5 @@
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 
 class AuditLog(db.Model):
@@ -8,7 +8,7 @@ class AuditLog(db.Model):
     __tablename__ = "audit_log"
 
     id = db.Column(db.Integer, primary_key=True)
-    at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now, index=True)
     actor_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
     actor_name = db.Column(db.String(64))
     actor_role = db.Column(db.String(20))

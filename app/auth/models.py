@@ -1,8 +1,8 @@
 """Users, their role assignments, and sign-in attempts."""
 from flask_login import UserMixin
 
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 ROLES = (
     "grid_worker", "part_time", "grid_leader", "secretary",
@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
     failed_logins = db.Column(db.Integer, nullable=False, default=0)
     locked_until = db.Column(db.DateTime)
     last_login_at = db.Column(db.DateTime)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     # Carried in each signed session: raising it ends every session of this user on every host
     # (sign-out, a password change, an admin's reset).
     session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
@@ -79,7 +79,7 @@ class RoleAssignment(db.Model):
     grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), index=True)
     org_unit_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), index=True)
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     user = db.relationship("User", back_populates="assignments")
     grid = db.relationship("Grid")
@@ -112,6 +112,6 @@ class LoginAttempt(db.Model):
     username = db.Column(db.String(64), nullable=False)
     ip = db.Column(db.String(64), nullable=False)
     success = db.Column(db.Boolean, nullable=False)
-    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     __table_args__ = (db.Index("ix_login_attempt_ip_at", "ip", "at"),)

@@ -5,9 +5,9 @@ from datetime import timedelta
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import clock
 from ..audit import services as audit
 from ..extensions import db
-from ..org.models import utcnow
 from .models import ROLE_BINDING, LoginAttempt, RoleAssignment, User
 
 # Checked when the username is unknown, so both paths cost the same time.
@@ -30,7 +30,7 @@ def _throttled(ip: str, username: str) -> bool:
     at all. The address's own ceiling is the higher one: a community's phones often share one
     carrier address, and one person's guessing must not lock out the rest."""
     cfg = current_app.config
-    since = utcnow() - timedelta(minutes=cfg["LOGIN_IP_WINDOW_MINUTES"])
+    since = clock.now() - timedelta(minutes=cfg["LOGIN_IP_WINDOW_MINUTES"])
     failures = LoginAttempt.query.filter(
         LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     if failures.count() >= cfg["LOGIN_IP_MAX_FAILURES"]:
@@ -43,7 +43,7 @@ def authenticate(username: str, password: str, ip: str) -> SignInResult:
     global _DUMMY_HASH
     cfg = current_app.config
     username = (username or "").strip()
-    now = utcnow()
+    now = clock.now()
     if _throttled(ip, username[:64]):
         # Audited, but not counted as a failure: tries while blocked must not extend the block.
         audit.record("login.throttled", object_type="user", object_id=username[:64])

@@ -1,7 +1,7 @@
 """The grid worker's duty checklist (《基础网格员工作职责指导清单》, 13 categories, 42 items),
 kept as versioned data: past periods are judged against the version in force then."""
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 
 class DutyChecklist(db.Model):
@@ -10,7 +10,7 @@ class DutyChecklist(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     valid_from = db.Column(db.Date, nullable=False, unique=True)
     note = db.Column(db.String(200), nullable=False, default="")
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     items = db.relationship("DutyItem", order_by="DutyItem.code", back_populates="checklist",
                             cascade="all, delete-orphan")

@@ -1,6 +1,6 @@
 """Events (事件) and their category catalogue. The quick report (随手拍) creates them."""
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 URGENCIES = ("normal", "urgent", "critical")
 
@@ -22,7 +22,7 @@ class EventCategory(db.Model):
     self_resolvable = db.Column(db.Boolean, nullable=False, default=False)
     default_department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
     closing_criteria = db.Column(db.Text, nullable=False, default="")
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     parent = db.relationship("EventCategory", remote_side=[id], backref="children")
 
@@ -60,8 +60,8 @@ class Event(db.Model):
     merged_into_id = db.Column(db.String(36), db.ForeignKey("event.id"))  # a duplicate's original
     version = db.Column(db.Integer, nullable=False, default=1)
     reported_at = db.Column(db.DateTime, nullable=False)  # when the worker saved it on the phone
-    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    received_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
     deleted_at = db.Column(db.DateTime)
 
     category = db.relationship("EventCategory")
@@ -89,7 +89,7 @@ class EventAction(db.Model):
     photos = db.Column(db.JSON, nullable=False, default=list)
     # The department a dispatch or whistle called, so the log names it even after a re-dispatch.
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
-    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     actor = db.relationship("User")
     department = db.relationship("Department")

@@ -1,5 +1,5 @@
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 
 class Media(db.Model):
@@ -16,6 +16,6 @@ class Media(db.Model):
     size_bytes = db.Column(db.Integer, nullable=False)
     storage_key = db.Column(db.String(120), nullable=False)
     thumb_key = db.Column(db.String(120), nullable=False)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     owner = db.relationship("User")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError
 from ..extensions import db
-from ..sync.schema import is_uuid
+from ..ids import is_uuid
 from .models import Media
 from .storage import get_storage
 

@@ -10,7 +10,6 @@ LEVELS = ("district", "street", "community")
 GRID_KINDS = ("basic", "exclusive")
 
 
-utcnow = clock.now
 
 
 class OrgUnit(db.Model):
@@ -21,7 +20,7 @@ class OrgUnit(db.Model):
     name = db.Column(db.String(120), nullable=False)
     level = db.Column(db.String(16), nullable=False)
     parent_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), index=True)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     parent = db.relationship("OrgUnit", remote_side=[id], backref="children")
 
@@ -56,8 +55,8 @@ class Grid(db.Model):
     max_lon = db.Column(db.Float, nullable=False)
     max_lat = db.Column(db.Float, nullable=False)
     area_m2 = db.Column(db.Float, nullable=False, default=0)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     community = db.relationship("OrgUnit", foreign_keys=[community_id])
     street = db.relationship("OrgUnit", foreign_keys=[street_id])

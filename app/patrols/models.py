@@ -1,6 +1,6 @@
 """Patrols (巡查): a trace with honest gaps, and check-ins at the places that matter."""
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 
 class Patrol(db.Model):
@@ -21,7 +21,7 @@ class Patrol(db.Model):
     gap_s = db.Column(db.Integer, nullable=False, default=0)
     coverage_pct = db.Column(db.Float, nullable=False, default=0)
     flags = db.Column(db.JSON, nullable=False, default=list)
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     worker = db.relationship("User")
     grid = db.relationship("Grid")

@@ -6,8 +6,8 @@ their keyed hashes and masks); each kind's other fields live in ``data`` and are
 that kind's WTForms form. Records are versioned: every change writes a revision with its
 field-by-field diff, and every create or edit from a worker enters the review queue.
 """
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 KINDS = ("person", "building", "room", "site", "object", "organisation")
 REVIEW_STATES = ("pending", "approved", "returned", "rejected")
@@ -39,8 +39,8 @@ class RegistryRecord(db.Model):
     review_comment = db.Column(db.Text)
     created_by = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
     updated_by = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     deleted_at = db.Column(db.DateTime)
 
     grid = db.relationship("Grid")
@@ -67,7 +67,7 @@ class RecordRevision(db.Model):
     record_id = db.Column(db.String(36), db.ForeignKey("registry_record.id"), nullable=False)
     version = db.Column(db.Integer, nullable=False)
     author_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
-    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now)
     source = db.Column(db.String(12), nullable=False)  # phone | web | review | merge
     changes = db.Column(db.JSON, nullable=False)
     submission_id = db.Column(db.String(36))
@@ -99,7 +99,7 @@ class Submission(db.Model):
     comment = db.Column(db.Text)
     decided_by = db.Column(db.Integer, db.ForeignKey("user.id"))
     decided_at = db.Column(db.DateTime)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     record = db.relationship("RegistryRecord")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -117,7 +117,7 @@ class PersonTag(db.Model):
                           index=True)
     tag = db.Column(db.String(32), nullable=False)
     created_by = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     __table_args__ = (db.UniqueConstraint("record_id", "tag", name="uq_registry_person_tag_tag"),)
 
@@ -135,7 +135,7 @@ class Visit(db.Model):
     note = db.Column(db.Text, nullable=False)
     photos = db.Column(db.JSON, nullable=False, default=list)  # media ids
     visited_at = db.Column(db.DateTime, nullable=False)
-    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    received_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     record = db.relationship("RegistryRecord")
     author = db.relationship("User")

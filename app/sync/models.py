@@ -1,7 +1,7 @@
 from sqlalchemy import BigInteger, Integer
 
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -18,7 +18,7 @@ class Mutation(db.Model):
     record_id = db.Column(db.String(36))
     payload_sha256 = db.Column(db.String(64), nullable=False)
     response = db.Column(db.JSON, nullable=False)
-    applied_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    applied_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
 
 class ChangeLog(db.Model):
@@ -32,6 +32,6 @@ class ChangeLog(db.Model):
     grid_id = db.Column(db.Integer, index=True)  # None: visible to every signed-in user
     owner_id = db.Column(db.Integer, index=True)
     op = db.Column(db.String(8), nullable=False)  # upsert | delete
-    at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     __table_args__ = (db.Index("ix_sync_change_type_seq", "object_type", "seq"),)

@@ -12,7 +12,6 @@ worker's, the task was handed to them). ``docs/sync-mutations.md`` is written fr
 (``flask sync docs``), and a test keeps it current.
 """
 import math
-import re
 from datetime import UTC
 from typing import Annotated, Any, Literal
 
@@ -20,17 +19,12 @@ from flask_babel import lazy_gettext as _l
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, WithJsonSchema
 
 from ..clock import EARLIEST, LATEST, client_time  # noqa: F401  (re-exported)
+from ..ids import UUID_RE, is_uuid  # noqa: F401  (re-exported)
 
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INT32 = 2**31 - 1
 MAX_DEPTH = 8  # mutation → data → answers → question → list → text is 5 deep
 MAX_NODES = 20_000  # 500 fixes × 5 values, with room to spare
 JS_SAFE_INT = 2**53
-
-
-def is_uuid(value) -> bool:
-    """A lower-case UUID and nothing else: no trailing newline, no braces."""
-    return isinstance(value, str) and UUID_RE.fullmatch(value) is not None
 
 
 def _uuid(value: str) -> str:

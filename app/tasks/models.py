@@ -3,8 +3,8 @@
 A task must cite an item of the duty checklist (准入); one that does not is refused or waits
 for the district's approval (禁入), and every decision is kept on the task and in the audit log.
 """
+from .. import clock
 from ..extensions import db
-from ..org.models import utcnow
 
 
 class Task(db.Model):
@@ -29,7 +29,7 @@ class Task(db.Model):
     decided_by = db.Column(db.Integer, db.ForeignKey("user.id"))
     decided_at = db.Column(db.DateTime)
     decision_note = db.Column(db.Text, nullable=False, default="")
-    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     assigner = db.relationship("User", foreign_keys=[assigner_id])
     decider = db.relationship("User", foreign_keys=[decided_by])
@@ -64,7 +64,7 @@ class TaskReport(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
     grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False)
     done_at = db.Column(db.DateTime, nullable=False)  # on the phone
-    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    received_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     note = db.Column(db.Text, nullable=False, default="")
     households = db.Column(db.Integer, nullable=False, default=0)  # publicity: households reached
     minutes = db.Column(db.Integer, nullable=False, default=0)  # volunteer time spent

@@ -15,11 +15,11 @@ from ..duties.models import DutyItem
 from ..duties.services import WORKER_ROLES, checklist_for, local_today, utc_midnight
 from ..errors import DomainError, Forbidden, Rejected
 from ..extensions import db
+from ..ids import is_uuid
 from ..media.models import Media
 from ..media.services import photo_holder, rows_naming
 from ..scope.permissions import may, roles_for
 from ..scope.services import CHANGE, VIEW, can_view, rule, scope_for
-from ..sync.schema import is_uuid
 from ..sync.services import handler
 from .models import Task, TaskReport, TaskTarget
 
