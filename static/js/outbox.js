@@ -26,6 +26,9 @@ import { uuid } from './store.js';
  * @property {string} [code] why, for a refusal (e.g. 'media_missing', 'forbidden')
  * @property {string} [message] the reason in the user's language
  * @property {Object<string, string[]>} [errors] per field
+ * @property {string} [record_id] the record it made or changed
+ * @property {number} [version] the record's version after it (registry, events)
+ * @property {Object} [grid] the grid a new report was placed in ({id, name})
  */
 
 /** The fields a mutation sends; the rest of an outbox item stays on the phone. */

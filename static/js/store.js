@@ -1,5 +1,14 @@
+// @ts-check
 // IndexedDB: the outbox (mutations), photo blobs, pulled records and sync metadata.
 import { openDB } from './vendor/idb.js';
+
+/**
+ * An outbox item: the mutation (./outbox.js) and the phone's bookkeeping for sending it.
+ * @typedef {import('./outbox.js').Mutation & {state?: 'pending'|'sending'|'needs_fix'|'blocked'|'sent',
+ *   attempts?: number, frozen?: boolean, queued_at?: string, retry_at?: number, error?: string,
+ *   errors?: Object<string, string[]>, last_error?: string}} OutboxItem
+ */
+/** @typedef {{id: string, blob: Blob, type: string, uploaded?: boolean}} Photo */
 
 export const dbPromise = openDB('gridwalk', 1, {
   upgrade(db) {
@@ -11,9 +20,10 @@ export const dbPromise = openDB('gridwalk', 1, {
   },
 });
 
-export const uuid = () => crypto.randomUUID ? crypto.randomUUID()
-  : ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, (c) =>
-    (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
+/** A random (version 4) UUID: every record and mutation is named on the phone. */
+export const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+  : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+    (Number(c) ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (Number(c) / 4)))).toString(16)));
 
 export async function getMeta(key, fallback = null) {
   const value = await (await dbPromise).get('meta', key);
@@ -35,6 +45,10 @@ export function photoRefs(mutation) {
 }
 
 // Save a new mutation with its photos in one transaction: all of it is stored, or none.
+/**
+ * @param {import('./outbox.js').Mutation} mutation
+ * @param {Photo[]} [photos]
+ */
 export async function enqueue(mutation, photos = []) {
   const db = await dbPromise;
   const tx = db.transaction(['outbox', 'blobs'], 'readwrite');
@@ -43,6 +57,7 @@ export async function enqueue(mutation, photos = []) {
   await tx.done;
 }
 
+/** @returns {Promise<OutboxItem[]>} */
 async function allOutboxItems() {
   const items = await (await dbPromise).getAll('outbox');
   return items.sort((a, b) => (a.created_at < b.created_at ? -1 : 1));
@@ -51,6 +66,7 @@ async function allOutboxItems() {
 // A shared phone keeps each user's unsent records, but shows and sends them to their author
 // only: everything here sees the signed-in user's outbox alone.
 const signedIn = () => Number(document.body?.dataset.userId || 0);
+/** @returns {Promise<OutboxItem[]>} */
 export async function outboxItems() {
   const me = signedIn();
   return (await allOutboxItems()).filter((m) => m.author_id === me);
@@ -62,6 +78,11 @@ export async function othersWaiting() {
   return (await allOutboxItems()).filter((m) => m.author_id !== me).length;
 }
 
+/**
+ * @param {string} id
+ * @param {Partial<OutboxItem>} changes
+ * @returns {Promise<OutboxItem|null>}
+ */
 export async function updateItem(id, changes) {
   const db = await dbPromise;
   const tx = db.transaction('outbox', 'readwrite');

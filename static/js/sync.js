@@ -1,3 +1,4 @@
+// @ts-check
 // The sync engine: upload photos, push the outbox in batches, pull changes since the cursor.
 // Runs on start, on 'online', on return to the foreground, after each save and on a timer.
 import * as store from './store.js';
@@ -60,6 +61,10 @@ async function uploadPhotos(item, token) {
   return null;
 }
 
+/**
+ * @param {import('./store.js').OutboxItem} item
+ * @param {import('./outbox.js').SyncResult} result
+ */
 function sentRecord(item, result) {
   return {
     type: 'event', id: item.record_id, version: result.version || 1, state: 'reported', mine: true,
@@ -220,7 +225,6 @@ export function syncNow(reason = 'manual') {
   running = (navigator.locks
     ? navigator.locks.request('gridwalk-sync', () => run())
     : run()).finally(() => { running = null; });
-  running.reason = reason;
   return running;
 }
 
@@ -229,7 +233,8 @@ export function startTriggers() {
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') syncNow('foreground'); });
   window.addEventListener('gridwalk:saved', () => {
     syncNow('saved');
-    navigator.serviceWorker?.ready.then((reg) => reg.sync?.register('gridwalk-outbox')).catch(() => {});
+    // Background Sync is Chromium's alone: not in the DOM typings.
+    navigator.serviceWorker?.ready.then((reg) => /** @type {any} */ (reg).sync?.register('gridwalk-outbox')).catch(() => {});
   });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow('background-sync'); });
   syncNow('start');
