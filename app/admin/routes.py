@@ -31,15 +31,32 @@ def require_admin():
         abort(403)
 
 
-def _unit_choices(form):
+def _editing(model, object_id):
+    """The object an admin form edits (None for a new one): in scope, changeable, by the admin."""
+    obj = get_or_404(current_user, model, object_id, CHANGE) if object_id else None
+    require_admin()
+    return obj
+
+
+def _unit_form(unit):
+    """The unit form with its parent choices, filled from ``unit`` when it is first shown."""
+    form = UnitForm(obj=unit)
     units = OrgUnit.query.filter(OrgUnit.level != "community").order_by(OrgUnit.code).all()
     form._parents = [(u.id, u.level) for u in units]
     form.parent_id.choices = [(0, "—")] + [(u.id, f"{u.name}（{u.code}）") for u in units]
+    if request.method == "GET" and unit:
+        form.parent_id.data = unit.parent_id or 0
+    return form
 
 
-def _community_choices(form):
+def _grid_form(grid):
+    """The grid form with its community choices, showing the grid's boundary when first shown."""
+    form = GridForm(obj=grid)
     communities = org_services.units_by_level("community")
     form.community_id.choices = [(c.id, f"{c.name}（{c.code}）") for c in communities]
+    if request.method == "GET" and grid:
+        form.geojson.data = grid.geojson
+    return form
 
 
 @bp.route("/tree")
@@ -55,12 +72,8 @@ def tree():
 @bp.route("/units/new", methods=["GET", "POST"])
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id=None):
-    unit = get_or_404(current_user, OrgUnit, unit_id, CHANGE) if unit_id else None
-    require_admin()
-    form = UnitForm(obj=unit)
-    _unit_choices(form)
-    if request.method == "GET" and unit:
-        form.parent_id.data = unit.parent_id or 0
+    unit = _editing(OrgUnit, unit_id)
+    form = _unit_form(unit)
     if form.validate_on_submit():
         code = normalise_code(form.code.data)
         if services.value_taken(OrgUnit.code, code, unit):
@@ -80,12 +93,8 @@ def unit_edit(unit_id=None):
 @bp.route("/grids/new", methods=["GET", "POST"])
 @bp.route("/grids/<int:grid_id>", methods=["GET", "POST"])
 def grid_edit(grid_id=None):
-    grid = get_or_404(current_user, Grid, grid_id, CHANGE) if grid_id else None
-    require_admin()
-    form = GridForm(obj=grid)
-    _community_choices(form)
-    if request.method == "GET" and grid:
-        form.geojson.data = grid.geojson
+    grid = _editing(Grid, grid_id)
+    form = _grid_form(grid)
     if form.validate_on_submit():
         text = form.geojson.data or ""
         upload = form.geojson_file.data
@@ -128,8 +137,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id=None):
-    user = get_or_404(current_user, User, user_id, CHANGE) if user_id else None
-    require_admin()
+    user = _editing(User, user_id)
     form = UserForm(obj=user)
     role_form = RoleForm(prefix="role")
     role_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]

@@ -124,21 +124,27 @@ def get_or_404(user, model, object_id, action=VIEW):
 
 # --- rules for the org tree, users and departments -----------------------------------------
 
-@rule(Grid)
-def _grid_rule(user, grid, action):
-    scope = scope_for(user)
-    if action == VIEW:
-        return scope.covers_grid(grid.id)
-    return scope.is_admin
+def admin_changes(model):
+    """A rule for what only the admin changes: the admin may do anything, everyone else may
+    look where ``sees(scope, user, obj)`` says, and change nothing."""
+    def register(sees):
+        def decide(user, obj, action):
+            scope = scope_for(user)
+            if scope.is_admin:
+                return True
+            return action == VIEW and bool(sees(scope, user, obj))
+        rule(model)(decide)
+        return sees
+    return register
 
 
-@rule(OrgUnit)
-def _unit_rule(user, unit, action):
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if action != VIEW:
-        return False
+@admin_changes(Grid)
+def _grid_seen(scope, user, grid):
+    return scope.covers_grid(grid.id)
+
+
+@admin_changes(OrgUnit)
+def _unit_seen(scope, user, unit):
     chain_ids = {u.id for u in unit.ancestors()}
     if chain_ids & scope.unit_ids:
         return True  # inside a unit the user is assigned to
@@ -150,25 +156,15 @@ def _unit_rule(user, unit, action):
     return False
 
 
-@rule(Department)
-def _department_rule(user, department, action):
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if action != VIEW:
-        return False
+@admin_changes(Department)
+def _department_seen(scope, user, department):
     if department.id in scope.department_ids:
         return True
     # Street and command dispatch to departments, so they see the district's departments.
     return bool(scope.roles & roles_for("departments.see_all"))
 
 
-def _user_rule(user, other, action):
-    scope = scope_for(user)
-    if scope.is_admin:
-        return True
-    if action != VIEW:
-        return False
+def _user_seen(scope, user, other):
     if other.id == user.id:
         return True
     if not scope.roles & roles_for("users.see_staff"):
@@ -198,7 +194,7 @@ def subtree_unit_ids(unit_ids):
 def register_user_rule():
     from ..auth.models import User
 
-    rule(User)(_user_rule)
+    admin_changes(User)(_user_seen)
 
 
 def visible_users_query(user):
