@@ -78,11 +78,16 @@ def _offsets(name: str, year: int) -> tuple:
     start = datetime(year - 1, 1, 1, tzinfo=UTC)
     offset = lambda t: int(t.astimezone(tz).utcoffset().total_seconds() // 60)  # noqa: E731
     changes = [(int(start.timestamp() * 1000), offset(start))]
-    hour, t = timedelta(hours=1), start
+    hour, minute, t = timedelta(hours=1), timedelta(minutes=1), start
     while t < datetime(year + 2, 1, 1, tzinfo=UTC):
         t += hour
         if offset(t) != changes[-1][1]:
-            changes.append((int(t.timestamp() * 1000), offset(t)))
+            # The switch happened within this hour: find its minute (zones such as Adelaide
+            # or St John's switch on the half hour).
+            at = t - hour
+            while offset(at) == changes[-1][1]:
+                at += minute
+            changes.append((int(at.timestamp() * 1000), offset(at)))
     return tuple(changes)
 
 

@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 
+from .extensions import db
+
 
 class DomainError(Exception):
     """A refusal with its reason: ``code`` for programs, ``message`` for people, ``fields`` for
@@ -19,7 +21,7 @@ class DomainError(Exception):
     code = "invalid"
 
     def __init__(self, message=None, *, code=None, fields=None, status=None):
-        super().__init__(str(message) if message is not None else (code or self.code))
+        super().__init__(*([str(message)] if message is not None else []))
         self.message = message
         self.code = code or type(self).code
         self.fields = dict(fields or {})
@@ -93,8 +95,6 @@ log = logging.getLogger(__name__)
 def _reset_session():
     """After a database error the transaction may be unusable (PostgreSQL refuses every
     statement until a rollback), and rendering may need the database (the user's language)."""
-    from .extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection itself may be gone; answer anyway
@@ -130,15 +130,11 @@ def install_error_handlers(app):
         # A number the database cannot hold reached it (a form's number field, a page far out
         # of range): bad input, not a server fault. SQLite's driver raises OverflowError,
         # PostgreSQL a DataError. Path numbers never get here (the int converter refuses them).
-        from .extensions import db
-
         db.session.rollback()
         return _render(400, _("请求无效"), _("数字超出范围。"))
 
     def _domain(error):
         # A refusal a route did not handle itself: nothing it began is kept.
-        from .extensions import db
-
         db.session.rollback()
         if request.path.startswith("/api/"):
             return api_answer(error)

@@ -1,5 +1,10 @@
 """Security headers on every response; a CSP that allows no inline script or style."""
+from urllib.parse import urlsplit
+
 from flask import request
+from flask_login import current_user
+
+from .pwa.offline import offline_pages
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -19,8 +24,6 @@ CSP = "; ".join([
 
 def csp_for(app):
     """The policy, with the configured tile server's origin allowed for images."""
-    from urllib.parse import urlsplit
-
     tiles = app.config.get("MAP_TILE_URL") or ""
     parts = urlsplit(tiles)
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -55,10 +58,6 @@ def cache_policy(response):
     """Nothing personal is kept by any cache, except the pages a reporter's phone needs offline
     (its own shell, reports and tasks; no resident's data), which the user's own browser may
     keep and must revalidate. The service worker keeps nothing marked no-store."""
-    from flask_login import current_user
-
-    from .pwa.offline import offline_pages
-
     if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html"
             and current_user.is_authenticated and request.path in offline_pages(current_user)):
         return "private, no-cache"

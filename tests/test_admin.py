@@ -172,3 +172,16 @@ def test_one_commit_per_change_and_the_audit_says_what_changed(demo, login):
     db.session.expire_all()
     assert User.query.filter_by(username="worker").one().display_name == "张网格（改）"
     assert AuditLog.query.filter_by(action="user.update", object_id=str(user.id)).count() == 1
+
+
+def test_a_taken_grid_code_is_said_once_where_it_belongs(demo, login):
+    """The code field says the code is taken; the boundary field says nothing (it showed the
+    word 'geometry' once refusals became one error type)."""
+    import re
+
+    client = login("admin")
+    answer = client.post("/admin/grids/new", data=grid_form(client, code="LX-QCL-FRJ-01"))
+    page = answer.get_data(as_text=True)
+    errors = re.findall(r'<p class="error" id="([\w-]+)-error">([^<]*)</p>', page)
+    assert errors == [("code", "编码已被使用")], errors
+    assert Grid.query.filter_by(name="芙蓉街社区第4网格").count() == 0

@@ -3,7 +3,7 @@ import html
 import json
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -88,3 +88,21 @@ def test_pages_follow_the_configured_zone(night_patrol, login, app, monkeypatch)
     assert {minutes for _, minutes in offsets} == {0, 60} and len(offsets) >= 5
     day = secretary.get("/patrols?date=2026-12-01").get_data(as_text=True)
     assert f"/patrols/{night_patrol}" in day
+
+
+def test_the_offsets_the_phone_gets_name_each_switch_to_the_minute(app, monkeypatch):
+    """Adelaide (UTC+9:30) switches to summer time at 02:00 local, 16:30 UTC: a table stepped by
+    whole hours put it at 17:00, and the phone showed times an hour off for half an hour."""
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", "Australia/Adelaide")
+    switch = datetime(2026, 10, 3, 16, 30, tzinfo=UTC)  # 4 October 02:00 ACST
+    table = dict(clock.phone_offsets())
+    assert table[int(switch.timestamp() * 1000)] == 630
+
+
+def test_the_workers_home_names_the_districts_day(demo, login, app, monkeypatch):
+    """The home page's "today" is the district's day, not the server's: checked in a zone 14 h
+    ahead of UTC and one 11 h behind, so at any hour one of them differs from the server's."""
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        monkeypatch.setitem(app.config, "BABEL_DEFAULT_TIMEZONE", zone)
+        page = login("worker").get("/").get_data(as_text=True)
+        assert f"今天是 {clock.local_today().isoformat()}" in page, zone

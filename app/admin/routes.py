@@ -102,22 +102,20 @@ def grid_edit(grid_id=None):
             text = upload.read().decode("utf-8-sig", errors="replace")
         code = normalise_code(form.code.data)
         community = db.session.get(OrgUnit, form.community_id.data)
-        try:
-            if not text.strip():
-                raise org_services.GeometryError(_("请粘贴或上传网格边界"))
-            geom = org_services.parse_grid_geojson(text)
-            if services.value_taken(Grid.code, code, grid):
-                form.code.errors.append(_("编码已被使用"))
-                raise org_services.GeometryError(None)
-            with unit_of_work():
-                target = services.save_grid_record(grid, code=code, name=form.name.data.strip(),
-                                                   kind=form.kind.data, community=community, geom=geom)
-            flash(_("已保存 %(name)s", name=target.name), "info")
-            return redirect(url_for("admin.tree"))
-        except org_services.GeometryError as exc:
-            db.session.rollback()
-            if exc.args and exc.args[0]:
-                form.geojson.errors = list(form.geojson.errors) + [str(exc.args[0])]
+        if services.value_taken(Grid.code, code, grid):
+            form.code.errors.append(_("编码已被使用"))
+        else:
+            try:
+                if not text.strip():
+                    raise org_services.GeometryError(_("请粘贴或上传网格边界"))
+                geom = org_services.parse_grid_geojson(text)
+                with unit_of_work():
+                    target = services.save_grid_record(grid, code=code, name=form.name.data.strip(),
+                                                       kind=form.kind.data, community=community, geom=geom)
+                flash(_("已保存 %(name)s", name=target.name), "info")
+                return redirect(url_for("admin.tree"))
+            except org_services.GeometryError as exc:
+                form.geojson.errors = list(form.geojson.errors) + [exc.text()]
     return render_template("admin/grid_form.html", form=form, grid=grid)
 
 

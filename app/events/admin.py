@@ -1,4 +1,6 @@
 """Admin: the event category catalogue (大类/小类)."""
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,9 +14,11 @@ from ..admin.pages import AdminPages
 from ..admin.services import value_taken
 from ..audit import services as audit
 from ..extensions import db
+from ..org.models import Department
 from ..scope.permissions import may
 from ..sync.services import log_change
 from .models import EventCategory
+from .workcal import HolidayOverride
 
 pages = AdminPages()  # attached to the admin blueprint by app.admin.register
 
@@ -62,7 +66,6 @@ def category_edit(category_id=None):
     majors = EventCategory.query.filter_by(parent_id=None).order_by(EventCategory.code).all()
     form.parent_id.choices = [(0, _("（无：这是大类）"))] + [
         (m.id, m.name) for m in majors if not category or m.id != category.id]
-    from ..org.models import Department
 
     form.default_department_id.choices = [(0, "—")] + [
         (d.id, d.name) for d in Department.query.order_by(Department.code)]
@@ -107,10 +110,6 @@ class HolidayForm(FlaskForm):
 @pages.route("/holidays", methods=["GET", "POST"])
 def holidays():
     """The admin's holiday calendar: days off and make-up working days beyond the package."""
-    from datetime import date
-
-    from .workcal import HolidayOverride
-
     if not may(current_user, "admin"):
         abort(403)
     form = HolidayForm()

@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock, geo
+from ..auth.models import RoleAssignment
 from ..errors import DomainError, put_on_form
 from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
+from ..org.models import Department, Grid
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
 from ..transaction import unit_of_work
-from . import workflow
+from . import metrics, workflow
 from .forms import URGENCY_LABELS, QuickReportForm
 from .models import Event, EventAction, EventCategory
 from .pull import event_json
@@ -71,9 +73,6 @@ def report():
 
 
 def _reporter_grids():
-    from ..auth.models import RoleAssignment
-    from ..org.models import Grid
-
     return (Grid.query.join(RoleAssignment, RoleAssignment.grid_id == Grid.id)
             .filter(RoleAssignment.user_id == current_user.id).order_by(Grid.code).all())
 
@@ -113,7 +112,6 @@ def event_detail(event_id):
     event = db.session.get(Event, event_id)
     if event is None or not can_view(current_user, event):
         abort(404)
-    from ..org.models import Department
 
     actions = workflow.available_actions(current_user, event)
     log = EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id).all()
@@ -163,8 +161,6 @@ def event_api(event_id):
 @bp.get("/command")
 def command_centre():
     """The command centre (and a street's own view): open events, overdue, whistles, metrics."""
-    from . import metrics
-
     scope = scope_for(current_user)
     if not may(current_user, "event.command_centre"):
         abort(404)
@@ -197,8 +193,6 @@ def command_centre():
 
 def _overview_map(scope, open_events, overdue):
     """SVG of the grids in scope with open events as dots (red when overdue); no tiles needed."""
-    from ..org.models import Grid
-
     grids = Grid.query.filter(scope.grid_clause()).limit(2000).all()
     if not grids:
         return None

@@ -5,10 +5,18 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func
 
+from .. import clock
 from ..auth.models import RoleAssignment, User
+from ..events.forms import URGENCY_LABELS
+from ..events.models import Event
+from ..events.workflow import STATE_LABELS, inbox_clause
 from ..extensions import db
 from ..org.models import Department, Grid, OrgUnit
+from ..registry.models import Submission
+from ..registry.pull import pending_for
 from ..scope.services import scope_for
+from ..tasks.models import Task
+from ..tasks.services import my_done, my_targets, pending_approvals, volunteer_time
 
 bp = Blueprint("home", __name__)
 
@@ -35,9 +43,6 @@ def _today():
     """What needs this worker or rider today, as the server knows it: reports to check on site,
     records the secretary returned, open tasks (the nearest deadline first). The page keeps it
     offline; what only the phone knows (an unfinished patrol, records to fix) is added there."""
-    from ..events.models import Event
-    from ..registry.models import Submission
-    from ..tasks.services import my_done, my_targets
 
     checks = (Event.query.filter_by(reporter_id=current_user.id, state="handled")
               .filter(Event.deleted_at.is_(None)).order_by(Event.reported_at).limit(20).all())
@@ -52,13 +57,11 @@ def _today():
 
 def _worker_home():
     grids = _my_grids("grid_worker", "grid_leader")
-    return render_template("home/worker.html", grids=grids, today=date.today(), todo=_today())
+    return render_template("home/worker.html", grids=grids, today=clock.local_today(), todo=_today())
 
 
 def _part_time_home():
     """The rider's light home: big buttons for the quick report and their tasks, their hours."""
-    from ..tasks.services import my_targets, volunteer_time
-
     open_tasks = len({task.id for task, _target in my_targets(current_user)})
     return render_template("home/part_time.html", grids=_my_grids("part_time"), open_tasks=open_tasks,
                            minutes=volunteer_time(current_user), todo=_today())
@@ -73,9 +76,6 @@ def _secretary_home():
     scope = scope_for(current_user)
     grids = Grid.query.filter(scope.grid_clause()).order_by(Grid.code).all()
     staff = _staff_counts(scope)
-    from ..events.models import Event
-    from ..registry.pull import pending_for
-    from ..tasks.models import Task
 
     waiting = {
         "review": pending_for(current_user).count(),
@@ -118,7 +118,6 @@ def _overview_home():
         OrgUnit.query.filter(OrgUnit.id.in_(grid_counts.keys())).order_by(OrgUnit.code).all()
         if grid_counts else []
     )
-    from ..tasks.services import pending_approvals
 
     return render_template(
         "home/overview.html", units=units, communities=communities, grid_counts=grid_counts,
@@ -129,9 +128,6 @@ def _overview_home():
 def _department_home():
     """What the department must do: events dispatched to it and not yet handled, the most
     urgent and the nearest deadline first."""
-    from ..events.forms import URGENCY_LABELS
-    from ..events.models import Event
-    from ..events.workflow import STATE_LABELS, inbox_clause
 
     departments = [a.department for a in current_user.assignments if a.department]
     waiting = Event.query.filter(inbox_clause(current_user), Event.deleted_at.is_(None))

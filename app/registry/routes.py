@@ -25,12 +25,14 @@ from ..auth.models import User
 from ..errors import Conflict, Forbidden, Rejected
 from ..exports import table_download
 from ..extensions import db
+from ..org.models import Grid
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..ui import local_time
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
-from .pull import pending_for
+from .privacy import check_id_number, decrypt, keyed_hash, normalise_id
+from .pull import pending_for, record_json
 from .services import (
     create_record,
     current_values,
@@ -72,8 +74,6 @@ def _signed_in():
 def search_query(user, kind=None, q=""):
     """Records in scope matching a name (or its pinyin / initials), a whole ID number, a phone
     number or its last four digits, or an address; prefix matches use the indexes."""
-    from .privacy import keyed_hash, normalise_id
-
     query = RegistryRecord.query.filter(visible_records_clause(user))
     if kind:
         query = query.filter(RegistryRecord.kind == kind)
@@ -171,8 +171,6 @@ def reveal_page(record_id, field):
 
 
 def _birth_date_of(number):
-    from .privacy import check_id_number
-
     try:
         return check_id_number(number)[1].isoformat() if number else None
     except ValueError:
@@ -242,8 +240,6 @@ def record_form(kind=None, record_id=None):
 
 
 def _my_grids():
-    from ..org.models import Grid
-
     scope = scope_for(current_user)
     return Grid.query.filter(scope.grid_clause()).order_by(Grid.code).limit(200).all()
 
@@ -353,8 +349,6 @@ EXPORT_COLUMNS = ["kind", "name", "grid", "address", "id_number", "phone", "fiel
 
 
 def _export_rows(kind, unmask):
-    from .privacy import decrypt
-
     query = search_query(current_user, kind).order_by(RegistryRecord.kind, RegistryRecord.name)
     for r in query.yield_per(1000):
         yield [r.kind, r.name, r.grid.name, r.address,
@@ -414,8 +408,6 @@ def phone_app():
 
 @bp.get("/api/v1/registry/<record_id>")
 def record_api(record_id):
-    from .pull import record_json
-
     record = get_or_404(current_user, RegistryRecord, record_id)
     tags = ([t.tag for t in PersonTag.query.filter_by(record_id=record.id)]
             if may_see_tags(current_user, record.grid_id) else None)

@@ -2,12 +2,13 @@
 import base64
 import binascii
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, flash, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, flash, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..admin.forms import ImportForm
 from ..api.guard import guard_blueprint
 from ..audit import services as audit
 from ..auth.models import User
@@ -73,8 +74,6 @@ def pull():
 
 
 def _now_iso():
-    from datetime import datetime
-
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -137,10 +136,6 @@ def ingest_outbox_file(raw: bytes, acting_user):
 @bp.route("/sync/ingest", methods=["GET", "POST"])
 @login_required
 def ingest():
-    from flask import abort
-
-    from ..admin.forms import ImportForm
-
     if not may(current_user, "sync.ingest"):
         abort(403)
     form = ImportForm()
