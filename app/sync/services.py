@@ -26,6 +26,7 @@ from sqlalchemy import and_, case, false, insert, or_, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .. import clock
 from ..audit import services as audit
 from ..errors import Conflict, Forbidden, Rejected  # noqa: F401  (one owner: app/errors.py)
 from ..extensions import db
@@ -379,7 +380,7 @@ def settled_before() -> datetime:
     then moves back to just before the oldest open transaction that has written, since any
     number such a transaction drew was drawn after it started.
     """
-    cutoff = datetime.now(UTC).replace(tzinfo=None) - PULL_SETTLE
+    cutoff = clock.now() - PULL_SETTLE
     if db.session.get_bind().dialect.name == "postgresql":
         oldest = db.session.execute(text(
             "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
