@@ -320,6 +320,13 @@ def test_admin_holiday_calendar_moves_deadlines(demo, login):
     assert not is_workday(date(2030, 1, 2))
     bad = admin.post("/admin/holidays", data={"csrf_token": token, "day": "2030-13-40", "workday": "0"})
     assert "YYYY-MM-DD" in bad.get_data(as_text=True)
+    # Removing a day named by a broken date is refused with a reason, not a server error.
+    for broken in ("2030-02-30", "yesterday", "9" * 40):
+        answer = admin.post("/admin/holidays", data={"csrf_token": token, "delete": broken})
+        assert answer.status_code == 400, broken
+    assert db.session.get(HolidayOverride, date(2030, 1, 2)) is not None
+    removed = admin.post("/admin/holidays", data={"csrf_token": token, "delete": "2030-01-02"})
+    assert removed.status_code == 302 and db.session.get(HolidayOverride, date(2030, 1, 2)) is None
     assert login("secretary").get("/admin/holidays").status_code == 403
 
 

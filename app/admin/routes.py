@@ -164,16 +164,15 @@ def role_add(user_id):
     if form.validate_on_submit():
         codes = [normalise_code(c) for c in (form.target_code.data or "").split(";") if c.strip()]
         try:
-            for target in services.resolve_targets(form.role.data, codes):
-                assignment = assign_role(user, form.role.data, **target)
-                db.session.flush()
-                audit.record("role.add", assignment,
-                             detail={"user": user.username, "role": form.role.data,
-                                     "target": assignment.target_label})
-            db.session.commit()
+            with unit_of_work():  # every target, or none
+                for target in services.resolve_targets(form.role.data, codes):
+                    assignment = assign_role(user, form.role.data, **target)
+                    db.session.flush()
+                    audit.record("role.add", assignment,
+                                 detail={"user": user.username, "role": form.role.data,
+                                         "target": assignment.target_label})
             flash(_("已添加角色"), "info")
         except ValueError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
     else:
         flash(_("请选择角色"), "error")
@@ -187,11 +186,11 @@ def role_remove(user_id, assignment_id):
     assignment = RoleAssignment.query.filter_by(id=assignment_id, user_id=user.id).first_or_404()
     if not ImportForm().validate_on_submit():
         abort(400)
-    audit.record("role.remove", assignment, detail={"user": user.username,
-                                                    "role": assignment.role,
-                                                    "target": assignment.target_label})
-    db.session.delete(assignment)
-    db.session.commit()
+    with unit_of_work():
+        audit.record("role.remove", assignment, detail={"user": user.username,
+                                                        "role": assignment.role,
+                                                        "target": assignment.target_label})
+        db.session.delete(assignment)
     flash(_("已移除角色"), "info")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 

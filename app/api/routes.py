@@ -6,10 +6,10 @@ from flask_wtf.csrf import generate_csrf
 
 from ..audit import services as audit
 from ..auth.models import User
-from ..extensions import db
 from ..org import services as org_services
 from ..org.models import Grid, OrgUnit
 from ..scope.services import CHANGE, get_or_404, scope_for
+from ..transaction import unit_of_work
 from .guard import guard_blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -84,11 +84,9 @@ def grid_update(grid_id):
         errors["kind"] = _("类型只能是 basic 或 exclusive")
     if errors:
         return jsonify(error=422, fields=errors), 422
-    changes = {k: [getattr(target, k), v] for k, v in (("name", name.strip()), ("kind", kind))
-               if getattr(target, k) != v}
-    target.name, target.kind = name.strip(), kind
-    audit.record("grid.update", target, detail=changes)
-    db.session.commit()
+    with unit_of_work():
+        changes = audit.apply_changes(target, {"name": name.strip(), "kind": kind})
+        audit.record("grid.update", target, detail=changes)
     return jsonify(grid_json(target))
 
 

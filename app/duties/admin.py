@@ -15,6 +15,7 @@ from ..admin.pages import AdminPages
 from ..audit import services as audit
 from ..extensions import db
 from ..scope.permissions import may
+from ..transaction import unit_of_work
 from .models import DutyChecklist, DutyItem
 from .routes import EVIDENCE, FREQUENCY
 from .services import checklist_for, local_today
@@ -72,10 +73,10 @@ def duty_versions():
                 copy.items.append(DutyItem(
                     code=item.code, category=item.category, title=item.title, frequency=item.frequency,
                     target=item.target, evidence=item.evidence, evidence_filter=dict(item.evidence_filter)))
-            db.session.add(copy)
-            audit.record("duty_checklist.create", copy, detail={"valid_from": start.isoformat(),
-                                                               "copied_from": source.id if source else None})
-            db.session.commit()
+            with unit_of_work():
+                db.session.add(copy)
+                audit.record("duty_checklist.create", copy, detail={
+                    "valid_from": start.isoformat(), "copied_from": source.id if source else None})
             flash(_("新版本已建立，生效前可以修改"), "info")
             return redirect(url_for("admin.duty_version", checklist_id=copy.id))
     versions = DutyChecklist.query.order_by(DutyChecklist.valid_from.desc()).all()
@@ -125,14 +126,14 @@ def duty_item(checklist_id, item_id):
         if clash is not None and clash is not item:
             form.code.errors.append(_("本版本已有这个编号"))
         else:
-            item = item or DutyItem(checklist=checklist)
-            before = {"code": item.code, "title": item.title, "target": item.target}
-            _fill_item(item, form)
-            db.session.add(item)
-            audit.record("duty_item.save", item, detail={"checklist": checklist.id, "before": before,
-                                                         "code": item.code, "title": item.title,
-                                                         "target": item.target})
-            db.session.commit()
+            with unit_of_work():
+                item = item or DutyItem(checklist=checklist)
+                before = {"code": item.code, "title": item.title, "target": item.target}
+                _fill_item(item, form)
+                db.session.add(item)
+                audit.record("duty_item.save", item, detail={"checklist": checklist.id, "before": before,
+                                                             "code": item.code, "title": item.title,
+                                                             "target": item.target})
             flash(_("已保存"), "info")
             return redirect(url_for("admin.duty_version", checklist_id=checklist.id))
     return render_template("admin/duty_item.html", checklist=checklist, item=item, form=form)
@@ -145,10 +146,10 @@ def duty_item_delete(checklist_id, item_id):
     item = db.get_or_404(DutyItem, item_id)
     if not _editable(checklist) or item.checklist_id != checklist.id or not FlaskForm().validate_on_submit():
         abort(403)
-    audit.record("duty_item.delete", item, detail={"checklist": checklist.id, "code": item.code,
-                                                   "title": item.title})
-    db.session.delete(item)
-    db.session.commit()
+    with unit_of_work():
+        audit.record("duty_item.delete", item, detail={"checklist": checklist.id, "code": item.code,
+                                                       "title": item.title})
+        db.session.delete(item)
     flash(_("已删除"), "info")
     return redirect(url_for("admin.duty_version", checklist_id=checklist.id))
 

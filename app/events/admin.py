@@ -17,8 +17,9 @@ from ..extensions import db
 from ..org.models import Department
 from ..scope.permissions import may
 from ..sync.services import log_change
+from ..transaction import unit_of_work
 from .models import EventCategory
-from .workcal import HolidayOverride
+from .workcal import HolidayOverride, remove_holiday, set_holiday
 
 pages = AdminPages()  # attached to the admin blueprint by app.admin.register
 
@@ -88,14 +89,14 @@ def category_edit(category_id=None):
                       "self_resolvable": form.self_resolvable.data,
                       "default_department_id": form.default_department_id.data or None,
                       "closing_criteria": (form.closing_criteria.data or "").strip()}
-            changes = audit.apply_changes(category, values, created=created)
-            db.session.add(category)
-            db.session.flush()
-            db.session.refresh(category)
-            log_category(category)
-            audit.record("category.create" if created else "category.update", category,
-                         detail=changes)
-            db.session.commit()
+            with unit_of_work():
+                changes = audit.apply_changes(category, values, created=created)
+                db.session.add(category)
+                db.session.flush()
+                db.session.refresh(category)
+                log_category(category)
+                audit.record("category.create" if created else "category.update", category,
+                             detail=changes)
             flash(_("已保存 %(name)s", name=category.name), "info")
             return redirect(url_for("admin.categories"))
     return render_template("admin/category_form.html", form=form, category=category)
@@ -119,20 +120,20 @@ def holidays():
         except ValueError:
             form.day.errors.append(_("日期格式应为 YYYY-MM-DD"))
         else:
-            row = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
-            row.workday, row.name = form.workday.data == "1", (form.name.data or "").strip()
-            db.session.add(row)
-            audit.record("holiday.set", object_type="holiday_override", object_id=day.isoformat(),
-                         detail={"workday": row.workday, "name": row.name})
-            db.session.commit()
+            with unit_of_work():
+                set_holiday(day, form.workday.data == "1", (form.name.data or "").strip())
             flash(_("已保存"), "info")
             return redirect(url_for("admin.holidays"))
+    status = 200
     if request.method == "POST" and request.form.get("delete"):
-        row = db.session.get(HolidayOverride, date.fromisoformat(request.form["delete"]))
-        if row:
-            db.session.delete(row)
-            audit.record("holiday.delete", object_type="holiday_override", object_id=request.form["delete"])
-            db.session.commit()
-        return redirect(url_for("admin.holidays"))
+        try:
+            day = date.fromisoformat(request.form["delete"].strip())
+        except ValueError:
+            flash(_("日期格式应为 YYYY-MM-DD"), "error")
+            status = 400
+        else:
+            with unit_of_work():
+                remove_holiday(day)
+            return redirect(url_for("admin.holidays"))
     rows = HolidayOverride.query.order_by(HolidayOverride.day.desc()).limit(200).all()
-    return render_template("admin/holidays.html", form=form, rows=rows)
+    return render_template("admin/holidays.html", form=form, rows=rows), status

@@ -25,6 +25,27 @@ class HolidayOverride(db.Model):
     name = db.Column(db.String(60), nullable=False, default="")
 
 
+def set_holiday(day: date, workday: bool, name: str) -> HolidayOverride:
+    """The admin's word on a day: off, or a make-up working day. Audited; the caller commits."""
+    from ..audit import services as audit
+
+    row = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
+    row.workday, row.name = workday, name
+    db.session.add(row)
+    audit.record("holiday.set", object_type="holiday_override", object_id=day.isoformat(),
+                 detail={"workday": workday, "name": name})
+    return row
+
+
+def remove_holiday(day: date) -> None:
+    row = db.session.get(HolidayOverride, day)
+    if row is not None:
+        from ..audit import services as audit
+
+        db.session.delete(row)
+        audit.record("holiday.delete", object_type="holiday_override", object_id=day.isoformat())
+
+
 def is_workday(day: date, overrides=None) -> bool:
     if overrides is None:
         row = db.session.get(HolidayOverride, day)
