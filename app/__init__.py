@@ -118,10 +118,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         demo,
         duties,
         events,
+        grids,
         home,
         media,
         models,  # noqa: F401  (every model, for Alembic and the scope service)
-        org,
         patrols,
         pwa,
         registry,
@@ -143,7 +143,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
-    for feature in (scope, auth, home, org, api, events, media, pwa, sync, registry, patrols, duties, tasks,
+    for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
                     demo, admin):
         feature.register(app)
     install_security(app)

@@ -1,7 +1,2 @@
-"""The org tree and grids (point-in-grid with shapely)."""
-
-
-def register(app):
-    from .routes import bp
-
-    app.register_blueprint(bp)
+"""The org tree (district, street, community) and grids: models and point-in-grid with shapely.
+Its pages are in ``app.grids``."""

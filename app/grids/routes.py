@@ -3,8 +3,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ..auth.models import RoleAssignment, User
+from ..org.models import Grid, OrgUnit
 from ..scope.services import get_or_404, scope_for, visible_users_query
-from .models import Grid, OrgUnit
 
 bp = Blueprint("org", __name__)
 
