@@ -201,3 +201,26 @@ def test_whole_number_lookups_are_counted_audited_and_capped(demo, login, app):
     assert statuses <= {"applied", "rejected"} and not any("已登记" in json.dumps(a, ensure_ascii=False)
                                                           for a in answers)
     assert answers[0]["status"] == "applied"
+
+
+def test_a_refused_web_form_still_counts_its_number_lookup(demo, login):
+    """The secretary's form for a number already registered is refused, and nothing of the form
+    is kept, except the audited lookup that answered it: otherwise refusals would be free
+    oracles."""
+    from app.audit.models import AuditLog
+    from tests.support import Phone
+
+    number = "11010519491231002X"
+    Phone(login("worker")).create("person", {"name": "钱一", "id_number": number,
+                                             "population_type": "registered"})
+    secretary = login("secretary")
+    lookups = AuditLog.query.filter_by(action="registry.id_lookup").count
+    before = lookups()
+    form = secretary.get("/registry/new/person").get_data(as_text=True)
+    grid = re.search(r'name="grid_id"><option value="">—</option><option value="(\d+)"', form).group(1)
+    page = secretary.post("/registry/new/person", data={
+        "csrf_token": csrf_from(form), "grid_id": grid, "name": "钱二", "id_number": number,
+        "population_type": "registered"})
+    assert "该身份号码已登记" in page.get_data(as_text=True)
+    assert RegistryRecord.query.filter_by(name="钱二").count() == 0
+    assert lookups() == before + 1

@@ -28,6 +28,7 @@ from ..extensions import db
 from ..org.models import Grid
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
+from ..transaction import unit_of_work
 from ..ui import local_time
 from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
@@ -109,9 +110,10 @@ def search_query(user, kind=None, q=""):
 def records():
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     q = request.args.get("q", "")
-    page = search_query(current_user, kind, q).order_by(RegistryRecord.kind, RegistryRecord.name).paginate(
-        page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False, count=False)
-    db.session.commit()  # a whole-number lookup is audited
+    with unit_of_work():  # a whole-number lookup is audited
+        query = search_query(current_user, kind, q).order_by(RegistryRecord.kind, RegistryRecord.name)
+        page = query.paginate(page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                              error_out=False, count=False)
     if g.get("id_lookup_refused"):
         flash(_("身份号码查验过于频繁，请一小时后再试"), "error")
     return render_template("registry/list.html", page=page, kind=kind, q=q, kinds=KIND_LABELS,
@@ -151,10 +153,10 @@ def _detail_page(record, revealed=None):
 def reveal_page(record_id, field):
     record = get_or_404(current_user, RegistryRecord, record_id)
     try:
-        value = reveal(current_user, record, field)
+        with unit_of_work():  # the reveal is audited
+            value = reveal(current_user, record, field)
     except Forbidden:
         abort(403)
-    db.session.commit()
     # The birth date is kept only inside the number, so it is shown with it.
     birth = _birth_date_of(value) if field == "id_number" else None
     if request.accept_mimetypes.best == "application/json":
@@ -203,23 +205,19 @@ def record_form(kind=None, record_id=None):
         fields = {k: v for k, v in request.form.to_dict(flat=False).items() if k != "csrf_token"}
         fields = {k: (v if k == "tags" else v[0]) for k, v in fields.items()}
         try:
-            if record:
-                base = {k: v for k, v in current_values(record).items()}
-                changed = {k: v for k, v in fields.items()
-                           if k == "tags" or str(base.get(k) if base.get(k) is not None else "") != v}
-                edit_record(current_user, record.id, record.version, changed, base, source="web")
-                target = record.id
-            else:
-                target = str(uuid.uuid4())
-                create_record(current_user, target, kind, fields, source="web")
-            db.session.commit()
+            with unit_of_work():  # a refusal keeps only its ID-lookup audit rows
+                if record:
+                    base = {k: v for k, v in current_values(record).items()}
+                    changed = {k: v for k, v in fields.items()
+                               if k == "tags" or str(base.get(k) if base.get(k) is not None else "") != v}
+                    edit_record(current_user, record.id, record.version, changed, base, source="web")
+                    target = record.id
+                else:
+                    target = str(uuid.uuid4())
+                    create_record(current_user, target, kind, fields, source="web")
             flash(_("已保存"), "info")
             return redirect(url_for("registry.record_detail", record_id=target))
         except Rejected as exc:
-            lookups = audit.take_durable()
-            db.session.rollback()
-            audit.restore_durable(lookups)
-            db.session.commit()
             form.validate()
             for name, messages in exc.errors.items():
                 if name in form._fields:
@@ -227,7 +225,6 @@ def record_form(kind=None, record_id=None):
                 else:
                     flash("；".join(messages), "error")
         except (Forbidden, Conflict):
-            db.session.rollback()
             abort(403)
     else:
         form = form_class(data=current_values(record) if record else None)
@@ -330,11 +327,10 @@ def review_decide():
         prefix = f"choice-{submission_id}:"
         choices = {k[len(prefix):]: v for k, v in request.form.items() if k.startswith(prefix)}
         try:
-            decide(current_user, submission, action, comment, choices)
-            db.session.commit()
+            with unit_of_work():  # each decision on its own: one refused keeps the others
+                decide(current_user, submission, action, comment, choices)
             done += 1
         except Rejected as exc:
-            db.session.rollback()
             problems.append(f"{submission.record.name}：" + "；".join(sum(exc.errors.values(), [])))
     if done:
         flash(_("已处理 %(n)d 条", n=done), "info")
@@ -364,9 +360,9 @@ def export(fmt):
         abort(403 if fmt in ("csv", "xlsx") else 404)
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     unmask = request.args.get("unmask") == "1"
-    audit.record("registry.export", object_type="registry_record",
-                 detail={"format": fmt, "kind": kind, "unmasked": unmask})
-    db.session.commit()
+    with unit_of_work():  # the export is audited before a row of it leaves
+        audit.record("registry.export", object_type="registry_record",
+                     detail={"format": fmt, "kind": kind, "unmasked": unmask})
     filename = f"registry-{kind or 'all'}{'-unmasked' if unmask else ''}.{fmt}"
     return table_download(fmt, filename, [("registry", [EXPORT_COLUMNS, *_export_rows(kind, unmask)])])
 
@@ -380,8 +376,8 @@ def objects_geojson():
         features.append({"type": "Feature", "id": r.id,
                          "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
                          "properties": {"code": r.name, "grid": r.grid.name, **(r.data or {})}})
-    audit.record("registry.export", object_type="registry_record", detail={"format": "geojson"})
-    db.session.commit()
+    with unit_of_work():
+        audit.record("registry.export", object_type="registry_record", detail={"format": "geojson"})
     return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                     mimetype="application/geo+json",
                     headers={"Content-Disposition": "attachment; filename=objects.geojson"})
