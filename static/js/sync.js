@@ -3,6 +3,7 @@
 // Runs on start, on 'online', on return to the foreground, after each save and on a timer.
 import * as store from './store.js';
 import { envelope } from './outbox.js';
+import { keepForPages, keptAfterSent } from './kept.js';
 
 const BATCH = 20;
 const BACKOFF_BASE = 2000;
@@ -61,17 +62,6 @@ async function uploadPhotos(item, token) {
   return null;
 }
 
-/**
- * @param {import('./store.js').OutboxItem} item
- * @param {import('./outbox.js').SyncResult} result
- */
-function sentRecord(item, result) {
-  return {
-    type: 'event', id: item.record_id, version: result.version || 1, state: 'reported', mine: true,
-    description: item.data.description, category: item.label || '', urgency: item.data.urgency,
-    reported_at: item.created_at, grid: { name: result.grid || '' }, photos: [],
-  };
-}
 
 // A record the server answered "retry" (or that went out in failed batches) waits on its own
 // backoff while the rest are sent; after SOLO_AFTER attempts it travels in a batch of its own,
@@ -133,7 +123,7 @@ async function pushOutbox() {
       if (!item) continue;
       if (result.status === 'applied' || result.status === 'duplicate') {
         // Reports show as sent at once; registry records come back with the pull that follows.
-        await store.settle(item, item.kind === 'event.report' ? sentRecord(item, result) : null);
+        await store.settle(item, keptAfterSent(item, result));
       } else if (result.status === 'retry') {
         // The server failed on this record alone: like a network error, for it only.
         await store.updateItem(item.id, { state: 'pending', retry_at: Date.now() + itemDelay(item.attempts) * (0.75 + Math.random() / 2), last_error: result.message || '' });
@@ -150,19 +140,6 @@ async function pushOutbox() {
   return failedBatches;
 }
 
-// The department's photos of a report waiting for my on-site check: kept with the pulled
-// records (forgotten with them when another user signs in), so the check can be made offline.
-async function keepProofPhotos(changes) {
-  for (const c of changes) {
-    for (const p of (c.type === 'event' && c.data?.handled?.photos) || []) {
-      if (await store.getRecord('proof', p.id)) continue;
-      try {
-        const response = await fetch(p.thumb, { credentials: 'same-origin' });
-        if (response.ok) await store.putRecord({ type: 'proof', id: p.id, blob: await response.blob() });
-      } catch (err) { /* offline: the next sync fetches it */ }
-    }
-  }
-}
 
 async function pull() {
   let cursor = await store.getMeta('cursor', 0);
@@ -170,8 +147,9 @@ async function pull() {
     const response = await request(`/api/v1/sync/pull?cursor=${cursor}`, { headers: { Accept: 'application/json' } });
     if (!response.ok) throw new Retry('pull');
     const body = await response.json();
+    // The department's photos first: when a report shows "to check", its proof is on the phone.
+    await keepForPages(body.changes);
     await store.applyChanges(body.changes);
-    await keepProofPhotos(body.changes);
     const moved = body.cursor !== cursor;
     cursor = body.cursor;
     await store.setMeta('cursor', cursor);
