@@ -109,7 +109,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=clock.zone_name,
                    default_translation_directories=str(ROOT / "app" / "translations"))
     login_manager.init_app(app)
-    login_manager.session_protection = "basic"
+    # No "session protection": it rewrites the cookie whenever a request's address or browser
+    # string differs from the sign-in's, which on a phone is every change of mobile network and
+    # every service-worker fetch (Chromium gives those no page User-Agent). A rewrite racing a
+    # sign-in on a shared phone put the previous user's ended session back. Sessions are held by
+    # the signed cookie, its idle limit and session_version (sign-out ends them everywhere).
+    login_manager.session_protection = None
+    from .auth.sessions import GuardedSessionInterface
+
+    app.session_interface = GuardedSessionInterface()
 
     from . import (
         admin,
