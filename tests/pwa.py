@@ -4,6 +4,7 @@ import sqlite3
 import time
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, sign_in  # noqa: F401  (re-exported)
 
@@ -116,3 +117,27 @@ def stored_photos(live_server, event_id):
             image.load()
             images.append(image)
     return images
+
+
+def sync(page, timeout=30):
+    """Tap 立即同步 until the phone's outbox is empty."""
+    wait_for_outbox(page, lambda states: states == [], timeout=timeout,
+                    poke=lambda: page.get_by_role("button", name="立即同步").click())
+
+
+def set_gps(context, lon, lat, accuracy=8):
+    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": accuracy})
+
+
+def act(page, base_url, event_id, button, **fill):
+    """One step of the closed loop on the event's page, as the office user clicks it."""
+    page.goto(f"{base_url}/events/{event_id}")
+    form = page.locator("form.act").filter(has=page.get_by_role("button", name=button, exact=True))
+    for label, value in fill.items():
+        if label == "photo":
+            form.locator("input[type=file]").set_input_files(value)
+        else:
+            form.get_by_label(label).fill(value)
+    with page.expect_navigation():
+        form.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator(".flash-info")).to_contain_text(f"已完成：{button}")

@@ -6,32 +6,16 @@ from playwright.sync_api import expect
 
 from tests.pwa import (
     PHONE,
+    act,
     cut_network,
     make_report,
     outbox_states,
     photo_file,
     restore_network,
     sign_in,
-    wait_for_outbox,
+    sync,
     wait_until_offline_ready,
 )
-
-
-def sync(page):
-    wait_for_outbox(page, lambda s: s == [], poke=lambda: page.get_by_role("button", name="立即同步").click())
-
-
-def act(page, base_url, event_id, button, **fill):
-    page.goto(f"{base_url}/events/{event_id}")
-    form = page.locator("form.act").filter(has=page.get_by_role("button", name=button, exact=True))
-    for label, value in fill.items():
-        if label == "photo":
-            form.locator("input[type=file]").set_input_files(value)
-        else:
-            form.get_by_label(label).fill(value)
-    with page.expect_navigation():
-        form.get_by_role("button", name=button, exact=True).click()
-    expect(page.locator(".flash-info")).to_contain_text(f"已完成：{button}")
 
 
 def state_of(live_server, event_id):

@@ -10,6 +10,7 @@ from tests.pwa import (
     cut_network,
     photo_file,
     restore_network,
+    set_gps,
     sign_in,
     wait_for_outbox,
     wait_until_offline_ready,
@@ -20,8 +21,6 @@ ROUTE = [(117.0090, 36.6610 + i * 0.000126) for i in range(15)] + \
         [(117.0090 + i * 0.000157, 36.6610 + 14 * 0.000126) for i in range(1, 9)]
 
 
-def set_gps(context, lon, lat, accuracy=8):
-    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": accuracy})
 
 
 def step(page, seconds=10):

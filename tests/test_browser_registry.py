@@ -5,7 +5,14 @@ import sqlite3
 
 from playwright.sync_api import expect
 
-from tests.pwa import PHONE, cut_network, restore_network, sign_in, wait_for_outbox, wait_until_offline_ready
+from tests.pwa import (
+    PHONE,
+    cut_network,
+    restore_network,
+    sign_in,
+    sync,
+    wait_until_offline_ready,
+)
 
 
 def open_phone(browser, live_server, username):
@@ -16,9 +23,6 @@ def open_phone(browser, live_server, username):
     return context, page
 
 
-def sync(page):
-    wait_for_outbox(page, lambda states: states == [],
-                    poke=lambda: page.get_by_role("button", name="立即同步").click())
 
 
 def record_row(live_server, name):

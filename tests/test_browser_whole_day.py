@@ -19,15 +19,17 @@ from playwright.sync_api import expect
 from tests.browser import LiveServer
 from tests.pwa import (
     WORKER_SPOT,
+    act,
     cut_network,
     make_report,
     outbox_states,
     persistent_phone,
     photo_file,
     restore_network,
+    set_gps,
     sign_in,
     stored_photos,
-    wait_for_outbox,
+    sync,
 )
 
 # Inside 芙蓉街社区第1网格: six fixes north, about 14 m apart.
@@ -102,27 +104,10 @@ def outbox_items(page):
     return sorted(tuple(item) for item in page.evaluate(OUTBOX_ITEMS))
 
 
-def sync(page, timeout=45):
-    wait_for_outbox(page, lambda states: states == [], timeout=timeout,
-                    poke=lambda: page.get_by_role("button", name="立即同步").click())
 
 
-def set_gps(context, lon, lat, accuracy=8):
-    context.set_geolocation({"longitude": lon, "latitude": lat, "accuracy": accuracy})
 
 
-def act(page, base_url, event_id, button, **fill):
-    """One step of the closed loop on the event's page, as the office user clicks it."""
-    page.goto(f"{base_url}/events/{event_id}")
-    form = page.locator("form.act").filter(has=page.get_by_role("button", name=button, exact=True))
-    for label, value in fill.items():
-        if label == "photo":
-            form.locator("input[type=file]").set_input_files(value)
-        else:
-            form.get_by_label(label).fill(value)
-    with page.expect_navigation():
-        form.get_by_role("button", name=button, exact=True).click()
-    expect(page.locator(".flash-info")).to_contain_text(f"已完成：{button}")
 
 
 def event_row(server, description):
@@ -309,7 +294,7 @@ def test_a_workers_whole_day_offline_through_the_closed_loop(playwright_instance
 
     # Back in signal: 立即同步 until nothing waits.
     restore_network(phone_ctx)
-    sync(phone)
+    sync(phone, timeout=45)
     phone.goto(base + "/reports")
     for description in (REPORT_MANHOLE, REPORT_LITTER):
         phone.locator("#report-list li").filter(has_text=description).get_by_text("已发送").wait_for()
@@ -338,7 +323,7 @@ def test_a_workers_whole_day_offline_through_the_closed_loop(playwright_instance
     assert outbox_states(phone) == ["pending"]
     assert event_row(server, REPORT_MANHOLE)[1] == "handled"
     restore_network(phone_ctx)
-    sync(phone)
+    sync(phone, timeout=45)
     _, state, _, close_type, rework = event_row(server, REPORT_MANHOLE)
     assert (state, close_type, rework) == ("closed", "on_time", 0)
     phone_ctx.close()
