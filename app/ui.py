@@ -1,6 +1,7 @@
-"""Template helpers: role names, navigation per role, static files by content revision."""
+"""Template helpers: role names, navigation per role and its badges, local times."""
+from datetime import datetime
 
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -122,8 +123,13 @@ def _badges():
 
 def local_time(value, pattern="yyyy-MM-dd HH:mm"):
     """A stored (naive UTC) time in the configured local zone, with a CLDR pattern: Flask-Babel
-    converts it, so pages, exports and the phone (``data-tz``) agree."""
-    return format_datetime(value, pattern) if value else ""
+    converts it, so pages, exports and the phone (``data-tz``) agree. A date (a due day) is
+    already local and is only formatted."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime):
+        return format_date(value, pattern)
+    return format_datetime(value, pattern)
 
 
 def install_template_helpers(app):

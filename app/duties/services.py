@@ -27,7 +27,7 @@ AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "ev
 _EVIDENCE_SOURCES: dict = {}
 # ``codes(user) -> {task id: duty code}`` for the open tasks a user works on (the phone adds
 # reports still waiting in its outbox to the item they count toward).
-_TASK_CODES: dict = {}
+_task_codes = None
 
 
 def register_evidence(kinds, select):
@@ -36,12 +36,12 @@ def register_evidence(kinds, select):
 
 
 def register_task_codes(codes):
-    _TASK_CODES["codes"] = codes
+    global _task_codes
+    _task_codes = codes
 
 
 def task_codes(user) -> dict:
-    codes = _TASK_CODES.get("codes")
-    return codes(user) if codes else {}
+    return _task_codes(user) if _task_codes else {}
 
 
 def checklist_for(day: date):

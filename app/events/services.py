@@ -12,6 +12,7 @@ from ..org.services import locate_grid
 from ..scope.permissions import may
 from ..sync.models import ChangeLog
 from ..sync.services import Staged, apply_staged, handler, log_change, stager
+from . import workflow
 from .forms import QuickReportForm
 from .models import Event, EventPhoto
 
@@ -106,8 +107,6 @@ def apply_report(user, mutation):
 @handler("event.transition")
 def apply_transition(user, mutation):
     """Moves a worker makes on the phone, maybe offline: the on-site check, self-resolution."""
-    from . import workflow
-
     data = mutation.get("data") or {}
     action = data.get("action")
     if action not in workflow.PHONE_ACTIONS:
@@ -128,11 +127,9 @@ def apply_transition(user, mutation):
 
 def nav_badges(user):
     """The navigation's counts: events waiting for this user; their reports to check on site."""
-    from .workflow import inbox_count
-
     badges = {}
     if may(user, "event.inbox"):
-        badges["events.event_list"] = inbox_count(user)
+        badges["events.event_list"] = workflow.inbox_count(user)
     if may(user, "event.report"):
         badges["events.my_reports"] = Event.query.filter_by(reporter_id=user.id, state="handled").count()
     return badges

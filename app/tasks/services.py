@@ -391,9 +391,14 @@ def progress(task, user=None):
             continue
         n = int(done.get(t.id) or 0)
         rows.append((t, n, min(100, round(100 * n / task.target))))
-    total = sum(min(n, task.target) for _, n, _ in rows)
-    wanted = task.target * len(rows)
-    return rows, (sum(n for _, n, _ in rows), wanted, round(100 * total / wanted) if wanted else 0)
+    return rows, _overall(task, [n for _, n, _ in rows])
+
+
+def _overall(task, amounts):
+    """(done, wanted, pct) over the targets' amounts; a target counts up to the task's target."""
+    wanted = task.target * len(amounts)
+    reached = sum(min(n, task.target) for n in amounts)
+    return sum(amounts), wanted, round(100 * reached / wanted) if wanted else 0
 
 
 def progress_of(tasks, user=None):
@@ -416,9 +421,7 @@ def progress_of(tasks, user=None):
                 continue
             reports, households = done.get((task.id, target.id), (0, 0))
             amounts.append(households if task.kind == "publicity" else reports)
-        wanted = task.target * len(amounts)
-        reached = sum(min(n, task.target) for n in amounts)
-        out[task.id] = (sum(amounts), wanted, round(100 * reached / wanted) if wanted else 0)
+        out[task.id] = _overall(task, amounts)
     return out
 
 
