@@ -20,3 +20,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def required_ref(target):
+    """A required, indexed reference to ``target`` ("table.id"): the shape most child rows take."""
+    return db.Column(db.Integer, db.ForeignKey(target), nullable=False, index=True)
+
+
+def owned_rows(model, back_populates, order_by):
+    """The rows that belong to this one alone: saved, ordered and deleted with it."""
+    return db.relationship(model, back_populates=back_populates, order_by=order_by,
+                           cascade="all, delete-orphan")

@@ -4,14 +4,15 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from app import clock
-from app.duties.catalogue import DEFAULT, load_default_checklist
+from app.duties.catalogue import default_categories, load_default_checklist
 from app.duties.models import DutyChecklist, DutyItem
 from app.duties.services import checklist_for, period, progress
 from app.extensions import db
 
 
 def test_default_checklist_has_13_categories_and_42_items():
-    assert len(DEFAULT) == 13 and sum(len(items) for _, items in DEFAULT) == 42
+    categories = default_categories()
+    assert len(categories) == 13 and sum(len(c["items"]) for c in categories) == 42
 
 
 def test_periods():

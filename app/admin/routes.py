@@ -31,11 +31,21 @@ def require_admin():
         abort(403)
 
 
-def _editing(model, object_id):
-    """The object an admin form edits (None for a new one): in scope, changeable, by the admin."""
+def _editing(model, object_id, make_form):
+    """The object an admin form edits (None for a new one; in scope, changeable, by the admin)
+    and its form."""
     obj = get_or_404(current_user, model, object_id, CHANGE) if object_id else None
     require_admin()
-    return obj
+    return obj, make_form(obj)
+
+
+def _free_code(form, column, obj):
+    """The form's code, normalised; None, with the error on the form, when another row has it."""
+    code = normalise_code(form.code.data)
+    if services.value_taken(column, code, obj):
+        form.code.errors.append(_("编码已被使用"))
+        return None
+    return code
 
 
 def _unit_form(unit):
@@ -69,54 +79,56 @@ def tree():
     return render_template("admin/tree.html", districts=districts, grid_counts=grid_counts)
 
 
+def _coded_edit_page(model, object_id, make_form, save, template, shown_as):
+    """The edit page of a unit or grid: a free code, then ``save`` (None when it put an error on
+    the form), then back to the tree."""
+    obj, form = _editing(model, object_id, make_form)
+    if form.validate_on_submit() and (code := _free_code(form, model.code, obj)):
+        saved = save(obj, form, code)
+        if saved is not None:
+            flash(_("已保存 %(name)s", name=saved.name), "info")
+            return redirect(url_for("admin.tree"))
+    return render_template(template, form=form, **{shown_as: obj})
+
+
+def _save_unit(unit, form, code):
+    if unit and unit.level != form.level.data and (unit.children or Grid.query.filter(
+            Grid.community_id == unit.id).first()):
+        form.level.errors.append(_("已有下级的组织不能改变层级"))
+        return None
+    with unit_of_work():
+        return services.save_unit(unit, code=code, name=form.name.data.strip(),
+                                  level=form.level.data, parent_id=form.parent_id.data or None)
+
+
+def _save_grid(grid, form, code):
+    text = form.geojson.data or ""
+    upload = form.geojson_file.data
+    if upload and getattr(upload, "filename", ""):
+        text = upload.read().decode("utf-8-sig", errors="replace")
+    try:
+        if not text.strip():
+            raise org_services.GeometryError(_("请粘贴或上传网格边界"))
+        geom = org_services.parse_grid_geojson(text)
+    except org_services.GeometryError as exc:
+        form.geojson.errors = list(form.geojson.errors) + [exc.text()]
+        return None
+    with unit_of_work():
+        return services.save_grid_record(grid, code=code, name=form.name.data.strip(),
+                                         kind=form.kind.data, geom=geom,
+                                         community=db.session.get(OrgUnit, form.community_id.data))
+
+
 @bp.route("/units/new", methods=["GET", "POST"])
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit_edit(unit_id=None):
-    unit = _editing(OrgUnit, unit_id)
-    form = _unit_form(unit)
-    if form.validate_on_submit():
-        code = normalise_code(form.code.data)
-        if services.value_taken(OrgUnit.code, code, unit):
-            form.code.errors.append(_("编码已被使用"))
-        elif unit and unit.level != form.level.data and (unit.children or Grid.query.filter(
-                Grid.community_id == unit.id).first()):
-            form.level.errors.append(_("已有下级的组织不能改变层级"))
-        else:
-            with unit_of_work():
-                unit = services.save_unit(unit, code=code, name=form.name.data.strip(),
-                                          level=form.level.data, parent_id=form.parent_id.data or None)
-            flash(_("已保存 %(name)s", name=unit.name), "info")
-            return redirect(url_for("admin.tree"))
-    return render_template("admin/unit_form.html", form=form, unit=unit)
+    return _coded_edit_page(OrgUnit, unit_id, _unit_form, _save_unit, "admin/unit_form.html", "unit")
 
 
 @bp.route("/grids/new", methods=["GET", "POST"])
 @bp.route("/grids/<int:grid_id>", methods=["GET", "POST"])
 def grid_edit(grid_id=None):
-    grid = _editing(Grid, grid_id)
-    form = _grid_form(grid)
-    if form.validate_on_submit():
-        text = form.geojson.data or ""
-        upload = form.geojson_file.data
-        if upload and getattr(upload, "filename", ""):
-            text = upload.read().decode("utf-8-sig", errors="replace")
-        code = normalise_code(form.code.data)
-        community = db.session.get(OrgUnit, form.community_id.data)
-        if services.value_taken(Grid.code, code, grid):
-            form.code.errors.append(_("编码已被使用"))
-        else:
-            try:
-                if not text.strip():
-                    raise org_services.GeometryError(_("请粘贴或上传网格边界"))
-                geom = org_services.parse_grid_geojson(text)
-                with unit_of_work():
-                    target = services.save_grid_record(grid, code=code, name=form.name.data.strip(),
-                                                       kind=form.kind.data, community=community, geom=geom)
-                flash(_("已保存 %(name)s", name=target.name), "info")
-                return redirect(url_for("admin.tree"))
-            except org_services.GeometryError as exc:
-                form.geojson.errors = list(form.geojson.errors) + [exc.text()]
-    return render_template("admin/grid_form.html", form=form, grid=grid)
+    return _coded_edit_page(Grid, grid_id, _grid_form, _save_grid, "admin/grid_form.html", "grid")
 
 
 @bp.route("/users")
@@ -135,8 +147,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id=None):
-    user = _editing(User, user_id)
-    form = UserForm(obj=user)
+    user, form = _editing(User, user_id, lambda user: UserForm(obj=user))
     role_form = RoleForm(prefix="role")
     role_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
     if form.validate_on_submit():

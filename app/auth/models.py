@@ -2,7 +2,7 @@
 from flask_login import UserMixin
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, owned_rows, required_ref
 
 ROLES = (
     "grid_worker", "part_time", "grid_leader", "secretary",
@@ -43,10 +43,7 @@ class User(UserMixin, db.Model):
     # (sign-out, a password change, an admin's reset).
     session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
-    assignments = db.relationship(
-        "RoleAssignment", back_populates="user", cascade="all, delete-orphan",
-        order_by="RoleAssignment.id",
-    )
+    assignments = owned_rows("RoleAssignment", "user", "RoleAssignment.id")
 
     @property
     def is_active(self):
@@ -74,7 +71,7 @@ class RoleAssignment(db.Model):
     __tablename__ = "role_assignment"
 
     id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    user_id = required_ref("user.id")
     role = db.Column(db.String(20), nullable=False)
     grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), index=True)
     org_unit_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), index=True)

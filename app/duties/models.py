@@ -1,7 +1,7 @@
 """The grid worker's duty checklist (《基础网格员工作职责指导清单》, 13 categories, 42 items),
 kept as versioned data: past periods are judged against the version in force then."""
 from .. import clock
-from ..extensions import db
+from ..extensions import db, owned_rows, required_ref
 
 
 class DutyChecklist(db.Model):
@@ -12,15 +12,14 @@ class DutyChecklist(db.Model):
     note = db.Column(db.String(200), nullable=False, default="")
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
-    items = db.relationship("DutyItem", order_by="DutyItem.code", back_populates="checklist",
-                            cascade="all, delete-orphan")
+    items = owned_rows("DutyItem", "checklist", "DutyItem.code")
 
 
 class DutyItem(db.Model):
     __tablename__ = "duty_item"
 
     id = db.Column(db.Integer, primary_key=True)
-    checklist_id = db.Column(db.Integer, db.ForeignKey("duty_checklist.id"), nullable=False, index=True)
+    checklist_id = required_ref("duty_checklist.id")
     code = db.Column(db.String(12), nullable=False)  # e.g. "01.2"
     category = db.Column(db.String(40), nullable=False)
     title = db.Column(db.String(120), nullable=False)

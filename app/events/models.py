@@ -1,6 +1,6 @@
 """Events (事件) and their category catalogue. The quick report (随手拍) creates them."""
 from .. import clock
-from ..extensions import db
+from ..extensions import db, owned_rows, required_ref
 
 URGENCIES = ("normal", "urgent", "critical")
 
@@ -43,10 +43,10 @@ class Event(db.Model):
     lat = db.Column(db.Float, nullable=False)
     accuracy_m = db.Column(db.Float)
     location_manual = db.Column(db.Boolean, nullable=False, default=False)
-    grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False, index=True)
+    grid_id = required_ref("grid.id")
     urgency = db.Column(db.String(16), nullable=False, default="normal")
     source = db.Column(db.String(20), nullable=False)
-    reporter_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    reporter_id = required_ref("user.id")
     state = db.Column(db.String(20), nullable=False, default="reported", index=True)
     level = db.Column(db.String(12), nullable=False, default="community")  # who holds it now
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
@@ -68,8 +68,7 @@ class Event(db.Model):
     grid = db.relationship("Grid")
     reporter = db.relationship("User")
     department = db.relationship("Department")
-    photos = db.relationship("EventPhoto", order_by="EventPhoto.position",
-                             cascade="all, delete-orphan", back_populates="event")
+    photos = owned_rows("EventPhoto", "event", "EventPhoto.position")
 
 
 class EventAction(db.Model):

@@ -1,5 +1,5 @@
 from .. import clock
-from ..extensions import db
+from ..extensions import db, required_ref
 
 
 class Media(db.Model):
@@ -8,7 +8,7 @@ class Media(db.Model):
     __tablename__ = "media"
 
     id = db.Column(db.String(36), primary_key=True)
-    owner_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    owner_id = required_ref("user.id")
     upload_sha256 = db.Column(db.String(64), nullable=False)  # of the bytes sent: replay check
     content_type = db.Column(db.String(32), nullable=False)
     width = db.Column(db.Integer, nullable=False)

@@ -4,7 +4,7 @@ import json
 from shapely.geometry import shape
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, required_ref
 
 LEVELS = ("district", "street", "community")
 GRID_KINDS = ("basic", "exclusive")
@@ -12,17 +12,25 @@ GRID_KINDS = ("basic", "exclusive")
 
 
 
-class OrgUnit(db.Model):
-    __tablename__ = "org_unit"
+class Coded:
+    """What every unit of the organisation has: a unique code and a name people use."""
 
     id = db.Column(db.Integer, primary_key=True)
     code = db.Column(db.String(32), nullable=False, unique=True)
     name = db.Column(db.String(120), nullable=False)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.code}>"
+
+
+class OrgUnit(Coded, db.Model):
+    __tablename__ = "org_unit"
+
     level = db.Column(db.String(16), nullable=False)
     parent_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
-    parent = db.relationship("OrgUnit", remote_side=[id], backref="children")
+    parent = db.relationship("OrgUnit", remote_side="OrgUnit.id", backref="children")
 
     def ancestors(self):
         """This unit and its ancestors, nearest first."""
@@ -32,21 +40,15 @@ class OrgUnit(db.Model):
             unit = unit.parent
         return chain
 
-    def __repr__(self):
-        return f"<OrgUnit {self.level} {self.code}>"
 
-
-class Grid(db.Model):
+class Grid(Coded, db.Model):
     __tablename__ = "grid"
 
-    id = db.Column(db.Integer, primary_key=True)
-    code = db.Column(db.String(32), nullable=False, unique=True)
-    name = db.Column(db.String(120), nullable=False)
     kind = db.Column(db.String(16), nullable=False, default="basic")
-    community_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
+    community_id = required_ref("org_unit.id")
     # Denormalised from the tree so that scope filters are one indexed comparison.
-    street_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
-    district_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
+    street_id = required_ref("org_unit.id")
+    district_id = required_ref("org_unit.id")
     # GeoJSON Polygon or MultiPolygon geometry, WGS-84 (lon, lat).
     geojson = db.Column(db.Text, nullable=False)
     # Bounding box, indexed, to narrow point-in-polygon to a few candidates.
@@ -72,18 +74,12 @@ class Grid(db.Model):
     def shape(self):
         return shape(self.geometry)
 
-    def __repr__(self):
-        return f"<Grid {self.code}>"
 
-
-class Department(db.Model):
+class Department(Coded, db.Model):
     """A functional department (城管, 公安, 消防 …) that events can be dispatched to."""
 
     __tablename__ = "department"
 
-    id = db.Column(db.Integer, primary_key=True)
-    code = db.Column(db.String(32), nullable=False, unique=True)
-    name = db.Column(db.String(120), nullable=False)
-    district_id = db.Column(db.Integer, db.ForeignKey("org_unit.id"), nullable=False, index=True)
+    district_id = required_ref("org_unit.id")
 
     district = db.relationship("OrgUnit")

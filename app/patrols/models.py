@@ -1,6 +1,6 @@
 """Patrols (巡查): a trace with honest gaps, and check-ins at the places that matter."""
 from .. import clock
-from ..extensions import db
+from ..extensions import db, required_ref
 
 
 class Patrol(db.Model):
@@ -64,7 +64,7 @@ class CheckIn(db.Model):
     __tablename__ = "patrol_checkin"
 
     id = db.Column(db.String(36), primary_key=True)
-    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    user_id = required_ref("user.id")
     patrol_id = db.Column(db.String(36), db.ForeignKey("patrol.id"), index=True)
     grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False)
     lon = db.Column(db.Float, nullable=False)

@@ -52,6 +52,14 @@ def _phone(form, field):
         raise ValidationError(_l("电话号码格式不正确"))
 
 
+def _uscc(form, field):
+    """A unified social credit code (统一社会信用代码) whose check character is right, upper-cased."""
+    if field.data:
+        field.data = field.data.strip().upper()
+        if not uscc.is_valid(field.data):
+            raise ValidationError(_l("统一社会信用代码无效"))
+
+
 class PersonForm(RecordForm):
     FORM_VERSION = 2
     ADDED_IN = {"population_type": 2}  # v1 phones did not ask for it
@@ -131,27 +139,35 @@ class ObjectForm(RecordForm):
     lat = FloatField(_l("纬度"), validators=[DataRequired(_l("需要位置")), NumberRange(-90, 90)])
 
 
+INDUSTRIES = [("C", _l("制造业")), ("E", _l("建筑业")), ("F", _l("批发和零售业")),
+              ("G", _l("交通运输、仓储和邮政业")), ("H", _l("住宿和餐饮业")),
+              ("I", _l("信息传输、软件和信息技术服务业")), ("J", _l("金融业")), ("K", _l("房地产业")),
+              ("L", _l("租赁和商务服务业")), ("M", _l("科学研究和技术服务业")),
+              ("O", _l("居民服务、修理和其他服务业")), ("P", _l("教育")), ("Q", _l("卫生和社会工作")),
+              ("R", _l("文化、体育和娱乐业")), ("Z", _l("其他行业"))]
+
+
 class OrganisationForm(RecordForm):
+    FORM_VERSION = 2  # v2 added industry, floor and scale, all optional
     KIND = "organisation"
     name = StringField(_l("组织名称"), validators=[DataRequired(_l("请填写名称")), Length(max=120)])
-    uscc = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(max=18)])
+    uscc = StringField(_l("统一社会信用代码"), validators=[Optional(), Length(max=18), _uscc])
     org_type = SelectField(_l("组织类型"), validators=[DataRequired(_l("请选择组织类型"))],
                            choices=optional_choice([("enterprise", _l("企业")),
                                                     ("social", _l("社会组织")),
                                                     ("party", _l("党组织"))]))
+    # Enterprise fields (exclusive grids' service officers ask for them); sections of GB/T 4754.
+    industry = SelectField(_l("所属行业"), validators=[Optional()], choices=optional_choice(INDUSTRIES))
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
     parent_id = StringField(_l("所在楼栋"), validators=[Optional(), Length(max=36)])
+    floor = StringField(_l("所在楼层"), validators=[Optional(), Length(max=20)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
     phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=20), _phone])
     staff = IntegerField(_l("从业人数"), validators=[Optional(), NumberRange(0, 1000000)])
+    scale = SelectField(_l("企业规模"), validators=[Optional()], choices=optional_choice([
+        ("large", _l("大型")), ("medium", _l("中型")), ("small", _l("小型")), ("micro", _l("微型"))]))
     risk_level = SelectField(_l("风险等级"), choices=optional_choice([
         ("low", _l("低")), ("medium", _l("中")), ("high", _l("高"))]), validators=[Optional()])
-
-    def validate_uscc(self, field):
-        if field.data and not uscc.is_valid(field.data.strip().upper()):
-            raise ValidationError(_l("统一社会信用代码无效"))
-        if field.data:
-            field.data = field.data.strip().upper()
 
 
 KIND_FORMS = {f.KIND: f for f in (PersonForm, BuildingForm, RoomForm, SiteForm, ObjectForm,

@@ -7,7 +7,7 @@ that kind's WTForms form. Records are versioned: every change writes a revision 
 field-by-field diff, and every create or edit from a worker enters the review queue.
 """
 from .. import clock
-from ..extensions import db
+from ..extensions import db, required_ref
 
 KINDS = ("person", "building", "room", "site", "object", "organisation")
 REVIEW_STATES = ("pending", "approved", "returned", "rejected")
@@ -85,9 +85,9 @@ class Submission(db.Model):
     id = db.Column(db.String(36), primary_key=True)  # the mutation id
     record_id = db.Column(db.String(36), db.ForeignKey("registry_record.id"), nullable=False,
                           index=True)
-    grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False, index=True)
+    grid_id = required_ref("grid.id")
     op = db.Column(db.String(8), nullable=False)  # create | edit
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    author_id = required_ref("user.id")
     base_version = db.Column(db.Integer)
     applied_version = db.Column(db.Integer)
     changes = db.Column(db.JSON, nullable=False)  # field → [old, new], as applied
@@ -130,8 +130,8 @@ class Visit(db.Model):
     id = db.Column(db.String(36), primary_key=True)
     record_id = db.Column(db.String(36), db.ForeignKey("registry_record.id"), nullable=False,
                           index=True)
-    grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False, index=True)
-    author_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    grid_id = required_ref("grid.id")
+    author_id = required_ref("user.id")
     note = db.Column(db.Text, nullable=False)
     photos = db.Column(db.JSON, nullable=False, default=list)  # media ids
     visited_at = db.Column(db.DateTime, nullable=False)

@@ -1,7 +1,7 @@
 from sqlalchemy import BigInteger, Integer
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, required_ref
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit sequence.
 SEQ = BigInteger().with_variant(Integer(), "sqlite")
@@ -13,7 +13,7 @@ class Mutation(db.Model):
     __tablename__ = "sync_mutation"
 
     id = db.Column(db.String(36), primary_key=True)  # made on the phone
-    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    user_id = required_ref("user.id")
     kind = db.Column(db.String(40), nullable=False)
     record_id = db.Column(db.String(36))
     payload_sha256 = db.Column(db.String(64), nullable=False)

@@ -4,7 +4,7 @@ A task must cite an item of the duty checklist (准入); one that does not is re
 for the district's approval (禁入), and every decision is kept on the task and in the audit log.
 """
 from .. import clock
-from ..extensions import db
+from ..extensions import db, owned_rows, required_ref
 
 
 class Task(db.Model):
@@ -21,7 +21,7 @@ class Task(db.Model):
     out_of_list_reason = db.Column(db.Text, nullable=False, default="")
     # pending_approval | refused | open | closed
     status = db.Column(db.String(16), nullable=False, default="open", index=True)
-    assigner_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False, index=True)
+    assigner_id = required_ref("user.id")
     due_on = db.Column(db.Date)
     # Per recipient: reports wanted (households reached, for publicity).
     target = db.Column(db.Integer, nullable=False, default=1)
@@ -34,8 +34,7 @@ class Task(db.Model):
     assigner = db.relationship("User", foreign_keys=[assigner_id])
     decider = db.relationship("User", foreign_keys=[decided_by])
     duty_item = db.relationship("DutyItem")
-    targets = db.relationship("TaskTarget", back_populates="task", cascade="all, delete-orphan",
-                              order_by="TaskTarget.id")
+    targets = owned_rows("TaskTarget", "task", "TaskTarget.id")
 
 
 class TaskTarget(db.Model):
@@ -44,8 +43,8 @@ class TaskTarget(db.Model):
     __tablename__ = "task_target"
 
     id = db.Column(db.Integer, primary_key=True)
-    task_id = db.Column(db.Integer, db.ForeignKey("task.id"), nullable=False, index=True)
-    grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False, index=True)
+    task_id = required_ref("task.id")
+    grid_id = required_ref("grid.id")
     assignee_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
 
     task = db.relationship("Task", back_populates="targets")
@@ -59,8 +58,8 @@ class TaskReport(db.Model):
     __tablename__ = "task_report"
 
     id = db.Column(db.String(36), primary_key=True)
-    task_id = db.Column(db.Integer, db.ForeignKey("task.id"), nullable=False, index=True)
-    target_id = db.Column(db.Integer, db.ForeignKey("task_target.id"), nullable=False, index=True)
+    task_id = required_ref("task.id")
+    target_id = required_ref("task_target.id")
     user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
     grid_id = db.Column(db.Integer, db.ForeignKey("grid.id"), nullable=False)
     done_at = db.Column(db.DateTime, nullable=False)  # on the phone
