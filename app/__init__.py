@@ -99,6 +99,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Numbers in paths fit the database's 64-bit integers, or the route does not match (404).
     app.url_map.converters["int"] = BoundedInt
 
+    _bind_extensions(app)
+    _register_features(app)
+    return app
+
+
+def _bind_extensions(app):
+    """The proxy fix, the database, CSRF, Babel, sign-in and the session cookie."""
     if app.config["TRUST_PROXY_HOPS"]:
         hops = app.config["TRUST_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -119,6 +126,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.session_interface = GuardedSessionInterface()
 
+
+def _register_features(app):
+    """Every feature's pages, rules, sync handlers and hooks, then security and error pages."""
     from . import (
         admin,
         api,
@@ -163,4 +173,3 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .ui import install_template_helpers
 
     install_template_helpers(app)
-    return app

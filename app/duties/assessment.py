@@ -72,6 +72,75 @@ def _limit(user_ids):
     return user_ids if len(user_ids) <= 500 else None
 
 
+def _worker_row(user_id, grid_id, specs, patrol, collected, events, targets, weights, days):
+    """One worker's line: per item done and share of target, the score's four parts, the score."""
+    item_rows, pcts = {}, []
+    for code, want, counts_in_score, amounts in specs:
+        n = amounts.get(user_id, 0)
+        pct = min(100.0, 100.0 * n / want) if want > 0 else None
+        item_rows[code] = (n, pct)
+        if counts_in_score and pct is not None:
+            pcts.append(pct)
+    completion = sum(pcts) / len(pcts) if pcts else 0.0
+    n_patrols, seconds, coverage_sum = patrol
+    hours = seconds / 3600
+    closed, on_time = events
+    parts = {
+        "completion": completion / 100,
+        "patrol": min(1.0, hours / targets["patrol"]) if targets["patrol"] else 0.0,
+        "collection": min(1.0, collected / targets["collection"]) if targets["collection"] else 0.0,
+        "timeliness": on_time / closed if closed else 1.0,
+    }
+    weight_sum = sum(weights.values()) or 1
+    score = 100 * sum(weights[k] * parts[k] for k in weights) / weight_sum if days else 0.0
+    return {
+        "user_id": user_id, "grid_id": grid_id, "completion": round(completion, 1),
+        "patrols": n_patrols, "patrol_hours": round(hours, 2),
+        "coverage": round(coverage_sum / n_patrols, 1) if n_patrols else None,
+        "collections": collected, "events_closed": closed, "on_time": on_time,
+        "timeliness": round(100 * on_time / closed, 1) if closed else None,
+        "parts": parts, "score": round(score, 1), "items": item_rows,
+    }
+
+
+def _patrol_totals(ids, lo, hi):
+    """Closed patrols per worker: (count, seconds, summed coverage %)."""
+    q = (db.select(Patrol.worker_id, func.count(), func.sum(Patrol.duration_s),
+                   func.sum(Patrol.coverage_pct))
+         .where(Patrol.started_at >= lo, Patrol.started_at < hi, Patrol.status == "closed")
+         .group_by(Patrol.worker_id))
+    if _limit(ids):
+        q = q.where(Patrol.worker_id.in_(ids))
+    return {u: (n, s or 0, c or 0.0) for u, n, s, c in db.session.execute(q) if u in ids}
+
+
+def _collection_counts(ids, lo, hi):
+    """Records created plus records updated, per worker."""
+    collections = defaultdict(int)
+    creates = (db.select(RegistryRecord.created_by, func.count())
+               .where(RegistryRecord.created_at >= lo, RegistryRecord.created_at < hi,
+                      RegistryRecord.deleted_at.is_(None)).group_by(RegistryRecord.created_by))
+    updates = (db.select(RecordRevision.author_id, func.count())
+               .where(RecordRevision.version > 1, RecordRevision.at >= lo, RecordRevision.at < hi)
+               .group_by(RecordRevision.author_id))
+    for q in (creates, updates):
+        for u, n in db.session.execute(q):
+            if u in ids:
+                collections[u] += n
+    return collections
+
+
+def _closed_events(grid_ids, lo, hi):
+    """Events closed per grid: (closed, closed on time)."""
+    q = (db.select(Event.grid_id, func.count(),
+                   func.sum(case((Event.close_type == "on_time", 1), else_=0)))
+         .where(Event.state == "closed", Event.closed_at >= lo, Event.closed_at < hi,
+                Event.deleted_at.is_(None)).group_by(Event.grid_id))
+    if len(grid_ids) <= 500:
+        q = q.where(Event.grid_id.in_(grid_ids))
+    return {g: (n, int(k or 0)) for g, n, k in db.session.execute(q)}
+
+
 def assess(grid_ids, kind="month", day=None, today=None):
     """The assessment of the workers on ``grid_ids`` for the week or month containing ``day``."""
     today = today or local_today()
@@ -88,82 +157,27 @@ def assess(grid_ids, kind="month", day=None, today=None):
     items = [i for i in checklist.items] if checklist else []
     lo, hi = utc_midnight(start), utc_midnight(until)
 
-    per_item = {}  # code -> {user: amount}
+    per_item, patrol, collections, events = {}, {}, defaultdict(int), {}
     if days and ids:
         for item in items:
             counts = evidence_by_user(item, start, until, _limit(ids))
             per_item[item.code] = {u: n for u, n in counts.items() if u in ids}
-
-    patrol = {}
-    if days and ids:
-        q = (db.select(Patrol.worker_id, func.count(), func.sum(Patrol.duration_s),
-                       func.sum(Patrol.coverage_pct))
-             .where(Patrol.started_at >= lo, Patrol.started_at < hi, Patrol.status == "closed")
-             .group_by(Patrol.worker_id))
-        if _limit(ids):
-            q = q.where(Patrol.worker_id.in_(ids))
-        patrol = {u: (n, s or 0, c or 0.0) for u, n, s, c in db.session.execute(q) if u in ids}
-
-    collections = defaultdict(int)
-    if days and ids:
-        creates = (db.select(RegistryRecord.created_by, func.count())
-                   .where(RegistryRecord.created_at >= lo, RegistryRecord.created_at < hi,
-                          RegistryRecord.deleted_at.is_(None)).group_by(RegistryRecord.created_by))
-        updates = (db.select(RecordRevision.author_id, func.count())
-                   .where(RecordRevision.version > 1, RecordRevision.at >= lo, RecordRevision.at < hi)
-                   .group_by(RecordRevision.author_id))
-        for q in (creates, updates):
-            for u, n in db.session.execute(q):
-                if u in ids:
-                    collections[u] += n
-
-    events = {}
+        patrol = _patrol_totals(ids, lo, hi)
+        collections = _collection_counts(ids, lo, hi)
     if days and grid_ids:
-        q = (db.select(Event.grid_id, func.count(),
-                       func.sum(case((Event.close_type == "on_time", 1), else_=0)))
-             .where(Event.state == "closed", Event.closed_at >= lo, Event.closed_at < hi,
-                    Event.deleted_at.is_(None)).group_by(Event.grid_id))
-        if len(grid_ids) <= 500:
-            q = q.where(Event.grid_id.in_(grid_ids))
-        events = {g: (n, int(k or 0)) for g, n, k in db.session.execute(q)}
+        events = _closed_events(grid_ids, lo, hi)
 
     expected = {i.code: expected_amount(i, days, month_days) for i in items}
     share = days / month_days if month_days else 0
-    w = f["weights"]
-    weight_sum = sum(w.values()) or 1
-    patrol_target = f["patrol_hours_per_month"] * share
-    collection_target = f["collections_per_month"] * share
-
+    targets = {"patrol": f["patrol_hours_per_month"] * share,
+               "collection": f["collections_per_month"] * share}
     # Plain tuples for the inner loop: thousands of workers × 42 items.
     specs = [(i.code, expected[i.code], scored(i), per_item.get(i.code, {})) for i in items]
-    worker_rows = []
-    for user_id, grid_id in workers.items():
-        item_rows, pcts = {}, []
-        for code, want, counts_in_score, amounts in specs:
-            n = amounts.get(user_id, 0)
-            pct = min(100.0, 100.0 * n / want) if want > 0 else None
-            item_rows[code] = (n, pct)
-            if counts_in_score and pct is not None:
-                pcts.append(pct)
-        completion = sum(pcts) / len(pcts) if pcts else 0.0
-        n_patrols, seconds, coverage_sum = patrol.get(user_id, (0, 0, 0.0))
-        hours = seconds / 3600
-        closed, on_time = events.get(grid_id, (0, 0))
-        parts = {
-            "completion": completion / 100,
-            "patrol": min(1.0, hours / patrol_target) if patrol_target else 0.0,
-            "collection": min(1.0, collections[user_id] / collection_target) if collection_target else 0.0,
-            "timeliness": on_time / closed if closed else 1.0,
-        }
-        score = 100 * sum(w[k] * parts[k] for k in w) / weight_sum if days else 0.0
-        worker_rows.append({
-            "user_id": user_id, "grid_id": grid_id, "completion": round(completion, 1),
-            "patrols": n_patrols, "patrol_hours": round(hours, 2),
-            "coverage": round(coverage_sum / n_patrols, 1) if n_patrols else None,
-            "collections": collections[user_id], "events_closed": closed, "on_time": on_time,
-            "timeliness": round(100 * on_time / closed, 1) if closed else None,
-            "parts": parts, "score": round(score, 1), "items": item_rows,
-        })
+    worker_rows = [
+        _worker_row(user_id, grid_id, specs, patrol.get(user_id, (0, 0, 0.0)), collections[user_id],
+                    events.get(grid_id, (0, 0)), targets, f["weights"], days)
+        for user_id, grid_id in workers.items()]
+    patrol_target, collection_target = targets["patrol"], targets["collection"]
     _name_workers(worker_rows)
     return {
         "grid_ids": grid_ids,

@@ -312,19 +312,9 @@ def create_record(user, record_id, kind, fields, form_version=None, source="phon
     return record, submission
 
 
-def edit_record(user, record_id, base_version, fields, base, form_version=None, source="phone",
-                submission_id=None):
-    """Apply the fields a phone changed. A field the server changed meanwhile to a different
-    value is not applied: it goes to the secretary with both values (no silent overwrite)."""
-    _check_editor(user)
-    record = db.session.get(RegistryRecord, record_id)
-    if record is None or not record_rule(user, record, VIEW):
-        raise Rejected({"record_id": [str(_l("记录不存在或不在你的范围内"))]}, code="not_found")
-    if not record_rule(user, record, CHANGE):
-        raise Forbidden(_l("你不能修改这条记录"))
-    current = current_values(record)
-    # Validate the record as it would be: current values overlaid with the phone's. Secrets are
-    # decrypted here, on the server, only to validate; they never go back to the phone.
+def _as_it_would_be(record, current, fields):
+    """The record's values with the phone's laid over them, to validate as a whole. Secrets are
+    decrypted here, on the server, only to validate; they never go back to the phone."""
     merged = {k: v for k, v in current.items() if v is not None}
     for field, cipher in (("id_number", record.id_cipher), ("phone", record.phone_cipher)):
         merged.pop(field, None)
@@ -335,28 +325,26 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
     merged["grid_id"] = record.grid_id
     if "tags" in fields:
         merged["tags"] = fields["tags"]
-    form = build_form(record.kind, merged, form_version)
-    if not form.validate():
-        raise Rejected({k: v for k, v in _errors(form).items()})
-    proposed = form_values(form)
-    if "parent_id" in fields and proposed.get("parent_id") != record.parent_id:
-        # Checked as for a new record, and in the record's own grid: a pushed id could name any
-        # record, another community's included.
-        parent = _parent(user, record.kind, proposed.get("parent_id"))
-        if parent is not None and parent.grid_id != record.grid_id:
-            raise Rejected({"parent_id": [str(_l("所选的上级记录不存在或不可用"))]})
-    base = base or {}
+    return merged
+
+
+def _shown(field, value):
+    """A value as the phone and the review queue see it: secrets masked."""
+    if field not in SECRETS or not value or "*" in value:
+        return value
+    return privacy.mask_id(value) if field == "id_number" else privacy.mask_phone(value)
+
+
+def _apply_or_hold(record, fields, proposed, current, base, base_version):
+    """Set each changed field, unless the server changed it meanwhile: then it is held, with
+    both values, as a conflict for the secretary. Returns (applied, conflicts)."""
     applied, conflicts = {}, {}
     for field in fields:
         if field in ("tags", "grid_id") or field not in proposed:
             continue
         new = proposed[field]
         server = current.get(field)
-        if field in SECRETS:
-            new_shown = (privacy.mask_id(new) if field == "id_number" else privacy.mask_phone(new)) \
-                if new and "*" not in new else new
-        else:
-            new_shown = new
+        new_shown = _shown(field, new)
         if new_shown == server:
             continue  # already so
         # A stale edit that does not say what it saw of a field cannot be trusted over the
@@ -370,6 +358,31 @@ def edit_record(user, record_id, base_version, fields, base, form_version=None, 
                 conflicts[field]["phone_value"] = new
             continue
         applied[field] = [server, _set(record, field, new)]
+    return applied, conflicts
+
+
+def edit_record(user, record_id, base_version, fields, base, form_version=None, source="phone",
+                submission_id=None):
+    """Apply the fields a phone changed. A field the server changed meanwhile to a different
+    value is not applied: it goes to the secretary with both values (no silent overwrite)."""
+    _check_editor(user)
+    record = db.session.get(RegistryRecord, record_id)
+    if record is None or not record_rule(user, record, VIEW):
+        raise Rejected({"record_id": [str(_l("记录不存在或不在你的范围内"))]}, code="not_found")
+    if not record_rule(user, record, CHANGE):
+        raise Forbidden(_l("你不能修改这条记录"))
+    current = current_values(record)
+    form = build_form(record.kind, _as_it_would_be(record, current, fields), form_version)
+    if not form.validate():
+        raise Rejected({k: v for k, v in _errors(form).items()})
+    proposed = form_values(form)
+    if "parent_id" in fields and proposed.get("parent_id") != record.parent_id:
+        # Checked as for a new record, and in the record's own grid: a pushed id could name any
+        # record, another community's included.
+        parent = _parent(user, record.kind, proposed.get("parent_id"))
+        if parent is not None and parent.grid_id != record.grid_id:
+            raise Rejected({"parent_id": [str(_l("所选的上级记录不存在或不可用"))]})
+    applied, conflicts = _apply_or_hold(record, fields, proposed, current, base or {}, base_version)
     if record.kind == "person" and "id_number" in applied and getattr(form, "birth_date", None):
         record.data = {**record.data, **privacy.birth_fields(form.birth_date, form.sex)}
     if "tags" in fields and "tags" in form._fields and set_tags(user, record, form.tags.data) is not None:
