@@ -143,6 +143,7 @@ def _register_features(app):
         patrols,
         pwa,
         registry,
+        roster,
         scope,
         sync,
         tasks,
@@ -162,7 +163,7 @@ def _register_features(app):
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
     for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
-                    demo, admin):
+                    roster, demo, admin):
         feature.register(app)
     install_security(app)
     install_static_delivery(app)

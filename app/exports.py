@@ -50,3 +50,61 @@ def _xlsx_cell(sheet, value):
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would otherwise store text that starts with "=" as a formula
     return cell
+
+
+MAX_IMPORT_ROWS = 5000
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table: its message says why, for the person uploading."""
+
+
+def read_table(raw: bytes, filename: str = "") -> list[dict]:
+    """The rows of an uploaded CSV (UTF-8 or GB18030, as Excel in China saves it) or XLSX (its
+    first sheet), as {header: text} with blank rows left out. Raises TableError."""
+    from flask_babel import gettext as _
+
+    if raw[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        rows = _xlsx_rows(raw)
+    else:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise TableError(_("无法识别文件编码，请保存为 UTF-8 CSV"))
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise TableError(_("CSV 格式有误：%(e)s", e=str(exc))) from None
+    if not rows:
+        raise TableError(_("文件是空的"))
+    if len(rows) > MAX_IMPORT_ROWS + 1:
+        raise TableError(_("一次最多导入 %(n)s 行", n=MAX_IMPORT_ROWS))
+    header = [str(h or "").strip() for h in rows[0]]
+    out = []
+    for row in rows[1:]:
+        cells = ["" if v is None else str(v).strip() for v in row]
+        if any(cells):
+            out.append(dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False)))
+    return out
+
+
+def _xlsx_rows(raw: bytes):
+    from flask_babel import gettext as _
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(list(row))
+            if len(rows) > MAX_IMPORT_ROWS + 1:
+                break
+        book.close()
+        return rows
+    except Exception:  # noqa: BLE001 - any unreadable upload is the uploader's to fix, never a 500
+        raise TableError(_("无法读取这个 XLSX 文件，请另存为 XLSX 或 CSV 后再试")) from None

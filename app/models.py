@@ -9,5 +9,6 @@ from .media.models import Media  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401
 from .patrols.models import CheckIn, Patrol, PatrolChunk, PatrolGap  # noqa: F401
 from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submission, Visit  # noqa: F401
+from .roster.models import ForceMember, force_member_grid  # noqa: F401
 from .sync.models import ChangeLog, Mutation  # noqa: F401
 from .tasks.models import Task, TaskReport, TaskTarget  # noqa: F401

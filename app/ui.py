@@ -20,6 +20,9 @@ ROLE_LABELS = {
     "command": _l("区城市运行指挥中心"),
     "department": _l("职能部门"),
     "admin": _l("系统管理员"),
+    "officer": _l("企业服务专员"),
+    "force": _l("网格联动力量"),
+    "member": _l("报到党员"),
 }
 LEVEL_LABELS = {"district": _l("区"), "street": _l("街道"), "community": _l("社区")}
 GRID_KIND_LABELS = {"basic": _l("基础网格"), "exclusive": _l("专属网格")}
@@ -42,6 +45,7 @@ NAV = [
     ("duties.assess", "duties.assessment", _l("考核"), "list"),
     ("event.command_centre", "events.command_centre", _l("指挥"), "log"),
     ("org.grid_list", "org.grid_list", _l("网格"), "grid"),
+    ("roster.keep", "roster.roster", _l("力量"), "people"),
     ("admin", "admin.tree", _l("组织"), "grid"),
     ("admin", "admin.users", _l("用户"), "people"),
     ("admin", "admin.categories", _l("类别"), "list"),

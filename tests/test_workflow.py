@@ -13,11 +13,12 @@ from app.events.models import Event, EventAction, EventCategory
 from app.events.workflow import MOVES, WorkflowError
 from app.extensions import db
 from app.org.models import Department, Grid
+from app.roster.models import ForceMember
 from app.transaction import unit_of_work
 
 ROLE_USERS = {"grid_worker": "worker", "grid_leader": "leader", "part_time": "rider",
               "secretary": "secretary", "street": "street", "command": "command",
-              "department": "dept"}
+              "department": "dept", "force": "police"}
 
 
 def transition(*args, **kwargs):
@@ -64,15 +65,19 @@ def test_every_move_for_every_role(demo, action):
     EventCategory.query.filter_by(code="SR01").update({"self_resolvable": True})
     db.session.commit()
     original = make_event(state="accepted", level="street")  # what a duplicate merges into
+    police = user("police")
+    member = ForceMember.query.filter_by(user_id=police.id).one()  # on the grid's roster
     for role, username in ROLE_USERS.items():
         # Workers act on their own reports (the on-site check, self-resolution).
         reporter = username if role in ("grid_worker", "grid_leader", "part_time") else "worker"
+        # Dispatched to the department and called to the police officer alike.
         event = make_event(state=move.sources[0], level=LEVEL_FOR.get(role, "community"),
-                           reporter=reporter)
+                           reporter=reporter, called_user_id=police.id)
         before = (event.state, event.level, event.version)
         try:
             transition(user(username), event.id, action, event.version, note="说明", photos=["p"],
-                       hours=4, department_id=event.department_id, target_id=original.id)
+                       hours=4, department_id=event.department_id, target_id=original.id,
+                       member_id=member.id)
             ok = True
         except WorkflowError as exc:
             ok = False

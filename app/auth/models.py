@@ -7,6 +7,7 @@ from ..extensions import db, owned_rows, required_ref
 ROLES = (
     "grid_worker", "part_time", "grid_leader", "secretary",
     "street", "command", "department", "admin",
+    "officer", "force", "member",
 )
 # What each role is bound to: grids, an org unit of a given level, a department, or nothing.
 ROLE_BINDING = {
@@ -18,11 +19,14 @@ ROLE_BINDING = {
     "command": "district",
     "department": "department",
     "admin": None,
+    "officer": "grid",  # an exclusive grid's enterprise service officer (企业服务专员)
+    "force": "grid",  # a linkage or professional member with an account, on each grid served
+    "member": "community",  # a party member reporting to a community (双报到)
 }
 # When a user holds several roles, the home page follows the first of these.
 ROLE_PRIORITY = (
     "admin", "command", "street", "secretary", "department", "grid_leader", "grid_worker",
-    "part_time",
+    "officer", "force", "part_time", "member",
 )
 
 

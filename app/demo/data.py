@@ -132,6 +132,8 @@ def load_demo():
          [("part_time", frj1), ("part_time", frj2)]),
         ("dept", "department", departments[0].name, "城管执法队员",
          [("department", departments[0])]),
+        ("police", "force", "芙蓉街社区 3 个网格", "张警官（芙蓉街警务室）",
+         [("force", grids[f"LX-QCL-FRJ-0{k}"]) for k in (1, 2, 3)]),
     ]
     for username, _role, _where, display, assignments in sign_ins:
         _user(username, display, password_hash, assignments)
@@ -150,6 +152,9 @@ def load_demo():
     from .registry import load_demo_registry
 
     load_demo_registry(User.query.filter_by(username="worker").one(), frj1)
+    from .people import load_demo_roster
+
+    load_demo_roster(db, person_name)
     from ..duties.catalogue import load_default_checklist
 
     load_default_checklist()

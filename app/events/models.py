@@ -50,6 +50,10 @@ class Event(db.Model):
     state = db.Column(db.String(20), nullable=False, default="reported", index=True)
     level = db.Column(db.String(12), nullable=False, default="community")  # who holds it now
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
+    # A linkage or professional member of the grid's roster called to handle it (like a department).
+    called_user_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
+    # The registry record the case is about: the enterprise of an enterprise need (企业诉求).
+    subject_id = db.Column(db.String(36), db.ForeignKey("registry_record.id"), index=True)
     dispatched_at = db.Column(db.DateTime)
     deadline_at = db.Column(db.DateTime)
     hold_started_at = db.Column(db.DateTime)  # the clock is paused while on hold
@@ -66,7 +70,9 @@ class Event(db.Model):
 
     category = db.relationship("EventCategory")
     grid = db.relationship("Grid")
-    reporter = db.relationship("User")
+    reporter = db.relationship("User", foreign_keys=[reporter_id])
+    called = db.relationship("User", foreign_keys=[called_user_id])
+    subject = db.relationship("RegistryRecord")
     department = db.relationship("Department")
     photos = owned_rows("EventPhoto", "event", "EventPhoto.position")
 
@@ -88,9 +94,11 @@ class EventAction(db.Model):
     photos = db.Column(db.JSON, nullable=False, default=list)
     # The department a dispatch or whistle called, so the log names it even after a re-dispatch.
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
+    called_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))  # the member a call named
     at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
-    actor = db.relationship("User")
+    actor = db.relationship("User", foreign_keys=[actor_id])
+    called = db.relationship("User", foreign_keys=[called_user_id])
     department = db.relationship("Department")
 
 

@@ -13,6 +13,7 @@ from ..exports import table_download
 from ..extensions import db
 from ..media.services import MediaError, store_photo
 from ..org.models import Department, Grid
+from ..roster.services import FORCE_LABELS, callable_members
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
 from ..transaction import unit_of_work
@@ -117,8 +118,12 @@ def event_detail(event_id):
     log = EventAction.query.filter_by(event_id=event.id).order_by(EventAction.id).all()
     needs_department = {"dispatch", "whistle"} & set(actions)
     departments = Department.query.order_by(Department.code).all() if needs_department else []
+    members = callable_members(event) if "call_force" in actions else []
+    if "call_force" in actions and not members:
+        actions.remove("call_force")  # nobody on the grid's roster to call
     return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS,
-                           actions=actions, log=log, departments=departments, MOVES=workflow.MOVES,
+                           actions=actions, log=log, departments=departments, members=members,
+                           FORCE_LABELS=FORCE_LABELS, MOVES=workflow.MOVES,
                            STATES=workflow.STATE_LABELS, ACTIONS=workflow.ACTION_LABELS,
                            next_level=_next_level)
 
@@ -146,7 +151,8 @@ def event_act(event_id):
                                 request.form.get("version", type=int), note=request.form.get("note", ""),
                                 photos=photos, department_id=request.form.get("department_id", type=int),
                                 hours=request.form.get("hours", type=float),
-                                target_id=(request.form.get("target_id") or "").strip() or None)
+                                target_id=(request.form.get("target_id") or "").strip() or None,
+                                member_id=request.form.get("member_id", type=int))
         flash(_("已完成：%(a)s", a=workflow.ACTION_LABELS.get(request.form.get("action"), "")), "info")
     except DomainError as exc:  # a photo that cannot be taken, a move refused: nothing kept
         flash(exc.text(), "error")

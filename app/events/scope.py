@@ -20,6 +20,8 @@ def event_rule(user, event, action):
         return True
     if event.department_id and event.department_id in scope.department_ids:
         return True  # a department sees what is dispatched to it
+    if event.called_user_id == user.id:
+        return True  # so does a roster member called to it
     return may(user, "event.see_grid") and scope.covers_grid(event.grid_id)
 
 
@@ -32,7 +34,8 @@ def event_visibility_clause(scope, user_id):
         return Event.deleted_at.is_(None)
     staff = scope.grid_clause(Event.grid_id) if may(scope.user, "event.see_grid") else false()
     assigned = Event.department_id.in_(scope.department_ids) if scope.department_ids else false()
-    return or_(own, staff, assigned) & Event.deleted_at.is_(None)
+    called = Event.called_user_id == user_id
+    return or_(own, staff, assigned, called) & Event.deleted_at.is_(None)
 
 
 @photo_holder

@@ -66,6 +66,7 @@ class Step:
     department_id: int | None = None
     hours: float | None = None
     target_id: str | None = None
+    member_id: int | None = None
 
 
 # --- each move's effect on the event's columns, beyond its state ----------------------------
@@ -80,7 +81,23 @@ def _dispatch(step, values):
     if not department_id:
         raise WorkflowError(_l("请选择派往的部门"), code="invalid")
     values["department_id"] = department_id
+    values["called_user_id"] = None
     values["dispatched_at"] = step.moment
+    values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
+                                                  event.category.time_unit))
+
+
+def _call_force(step, values):
+    """Call a linkage or professional member with an account, from the grid's roster."""
+    from ..roster.services import callable_members
+
+    member = next((m for m in callable_members(step.event) if m.id == step.member_id), None)
+    if member is None:
+        raise WorkflowError(_l("请选择本网格可召集的联动或专业力量"), code="invalid")
+    values["called_user_id"] = member.user_id
+    values["department_id"] = None
+    values["dispatched_at"] = step.moment
+    event = step.event
     values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
                                                   event.category.time_unit))
 
@@ -101,6 +118,7 @@ def _merge(step, values):
 
 def _return_to_street(step, values):
     values["department_id"] = None
+    values["called_user_id"] = None
     values["deadline_at"] = None
 
 
@@ -151,6 +169,11 @@ class Move:
     extra: dict = field(default_factory=dict)
 
 
+# Who handles a dispatched case: the department, or the roster member called to it.
+HANDLERS = ("department", "force")
+# The reporting worker checks on site (an exclusive grid's officer checks their own reports too).
+REPORTERS = ("grid_worker", "grid_leader", "officer")
+
 MOVES = {
     "accept": Move("accepted", ("reported",), ("secretary", "street", "command")),
     "merge": Move("merged", ("reported", "accepted"), ("street", "command"), needs_note=True,
@@ -161,22 +184,25 @@ MOVES = {
     "dispatch": Move("dispatched", ("accepted",), ("street", "command"), effects=(_dispatch,)),
     "whistle": Move("dispatched", ("accepted", "reported"), ("street", "command"), needs_note=True,
                     effects=(_whistle,)),
-    "dept_accept": Move("in_progress", ("dispatched",), ("department",)),
-    "dept_return": Move("accepted", ("dispatched",), ("department",), needs_note=True,
+    # 召集: a member of the grid's forces (police, doctor, lawyer …) handles it like a department.
+    "call_force": Move("dispatched", ("accepted",), ("secretary", "street", "command"), needs_note=True,
+                       effects=(_call_force,)),
+    "dept_accept": Move("in_progress", ("dispatched",), HANDLERS),
+    "dept_return": Move("accepted", ("dispatched",), HANDLERS, needs_note=True,
                         effects=(_return_to_street,)),
-    "request_hold": Move("hold_requested", ("in_progress",), ("department",), needs_note=True),
+    "request_hold": Move("hold_requested", ("in_progress",), HANDLERS, needs_note=True),
     "approve_hold": Move("on_hold", ("hold_requested",), ("street", "command"), effects=(_start_hold,)),
     "reject_hold": Move("in_progress", ("hold_requested",), ("street", "command"), needs_note=True),
-    "resume": Move("in_progress", ("on_hold",), ("department", "street", "command"), effects=(_resume,)),
-    "request_extension": Move("extension_requested", ("in_progress",), ("department",), needs_note=True),
+    "resume": Move("in_progress", ("on_hold",), HANDLERS + ("street", "command"), effects=(_resume,)),
+    "request_extension": Move("extension_requested", ("in_progress",), HANDLERS, needs_note=True),
     "approve_extension": Move("in_progress", ("extension_requested",), ("street", "command"),
                               effects=(_extend,)),
     "reject_extension": Move("in_progress", ("extension_requested",), ("street", "command"),
                              needs_note=True),
-    "report_handled": Move("handled", ("in_progress",), ("department", "secretary", "street", "command"),
+    "report_handled": Move("handled", ("in_progress",), HANDLERS + ("secretary", "street", "command"),
                            needs_photos=True),
-    "check_pass": Move("closed", ("handled",), ("grid_worker", "grid_leader"), effects=(_close,)),
-    "check_fail": Move("in_progress", ("handled",), ("grid_worker", "grid_leader"), needs_note=True,
+    "check_pass": Move("closed", ("handled",), REPORTERS, effects=(_close,)),
+    "check_fail": Move("in_progress", ("handled",), REPORTERS, needs_note=True,
                        effects=(_rework,)),
     "self_resolve": Move("self_resolved", ("reported",), ("grid_worker", "grid_leader"), needs_photos=True,
                          effects=(_self_resolvable,)),
@@ -203,6 +229,9 @@ def acting_role(user, event, move: Move):
         elif role == "department":
             if event.department_id in scope.department_ids:
                 return role
+        elif role == "force":
+            if event.called_user_id == user.id:
+                return role
         elif event.reporter_id == user.id:
             return role  # the reporting worker: on-site check, self-resolution
     raise WorkflowError(_l("你不能对这个事件做这个操作"), code="forbidden")
@@ -214,7 +243,7 @@ def _stale(event):
 
 
 def transition(user, event_id, action, expected_version, note="", photos=(), department_id=None,
-               hours=None, target_id=None):
+               hours=None, target_id=None, member_id=None):
     """Apply one move; flushed, not committed (the page's unit of work, or the sync push with
     its ledger row, commits). Raises WorkflowError; on success returns the event."""
     move = MOVES.get(action)
@@ -236,7 +265,8 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         raise WorkflowError(_l("这个操作需要照片"), code="invalid")
     from_state, from_level = event.state, event.level
     values = {"state": move.to or event.state, "version": event.version + 1}
-    step = Step(user, event, now(), department_id=department_id, hours=hours, target_id=target_id)
+    step = Step(user, event, now(), department_id=department_id, hours=hours, target_id=target_id,
+                member_id=member_id)
     for effect in move.effects:
         effect(step, values)
     # Only the version this person saw may be changed: a concurrent move makes this match nothing.
@@ -250,7 +280,8 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
     db.session.add(EventAction(event_id=event.id, action=action, actor_id=user.id, actor_role=role,
                                level=from_level, from_state=from_state, to_state=values["state"],
                                note=note or None, photos=list(photos),
-                               department_id=values.get("department_id")))
+                               department_id=values.get("department_id"),
+                               called_user_id=values["called_user_id"] if action == "call_force" else None))
     from ..sync.services import log_change
 
     log_change("event", event.id, grid_id=event.grid_id, owner_id=event.reporter_id)
@@ -268,7 +299,7 @@ ACTION_LABELS = {
     "reject_extension": _l("驳回延期"), "report_handled": _l("反馈已处置"),
     "check_pass": _l("核查通过"), "check_fail": _l("核查不通过（返工）"),
     "self_resolve": _l("自行处置"), "audit_pass": _l("审核通过"), "audit_fail": _l("审核不通过"),
-    "merge": _l("合并重复事件"),
+    "merge": _l("合并重复事件"), "call_force": _l("召集网格力量"),
 }
 # Phone actions that go through the outbox (the worker may be offline on site).
 PHONE_ACTIONS = ("check_pass", "check_fail", "self_resolve")
@@ -309,6 +340,9 @@ def inbox_clause(user):
                               scope.grid_clause(Event.grid_id)))
     if scope.department_ids:
         parts.append(and_(Event.department_id.in_(scope.department_ids),
+                          Event.state.in_(["dispatched", "in_progress", "on_hold"])))
+    if "force" in scope.roles:
+        parts.append(and_(Event.called_user_id == user.id,
                           Event.state.in_(["dispatched", "in_progress", "on_hold"])))
     parts.append(and_(Event.reporter_id == user.id, Event.state == "handled"))
     return or_(*parts) if parts else false()

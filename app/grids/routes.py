@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 
 from ..auth.models import RoleAssignment, User
 from ..org.models import Grid, OrgUnit
+from ..roster import services as roster
+from ..scope.permissions import may
 from ..scope.services import get_or_404, scope_for, visible_users_query
 
 bp = Blueprint("org", __name__)
@@ -33,7 +35,10 @@ def grid_detail(grid_id):
         RoleAssignment.query.filter_by(grid_id=grid.id)
         .join(User).order_by(RoleAssignment.role, User.username).all()
     )
-    return render_template("org/grid_detail.html", grid=grid, staff=staff)
+    members = (roster.visible_members(current_user, grid.id).all()
+               if may(current_user, "roster.view") else [])
+    return render_template("org/grid_detail.html", grid=grid, staff=staff, members=members,
+                           FORCE_LABELS=roster.FORCE_LABELS)
 
 
 @bp.route("/units/<int:unit_id>")

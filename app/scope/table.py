@@ -7,25 +7,29 @@ rules in :mod:`app.scope.services`; docs/privacy.md lists it role by role.
 FIELD = frozenset({"grid_worker", "grid_leader"})  # the full-time grid staff
 RIDER = frozenset({"part_time"})
 OFFICE = frozenset({"secretary", "street", "command"})
+OFFICER = frozenset({"officer"})  # an exclusive grid's enterprise service officer
+FORCE = frozenset({"force"})  # police, doctors, lawyers … called to an event like a department
+MEMBER = frozenset({"member"})  # party members reporting to a community: no residents' data
+KEEPERS = frozenset({"secretary", "street", "admin"})  # who keep the grid's roster
 
 PERMISSIONS = {
     # The field: reports, patrols, tasks received, the checklist that binds full-time staff.
-    "event.report": FIELD | RIDER,
-    "patrol.walk": FIELD | RIDER,
-    "tasks.receive": FIELD | RIDER,
+    "event.report": FIELD | RIDER | OFFICER,
+    "patrol.walk": FIELD | RIDER | OFFICER,
+    "tasks.receive": FIELD | RIDER | OFFICER,
     "duties.own": FIELD,
-    # Residents' data (人、地、物、组织). Never riders or departments.
-    "registry.view": FIELD | OFFICE | {"admin"},
+    # Residents' data (人、地、物、组织). Never riders, members, forces or departments.
+    "registry.view": FIELD | OFFICE | OFFICER | {"admin"},
     "registry.browse": OFFICE,  # the registry's desk pages in the navigation
-    "registry.edit": FIELD | {"secretary", "admin"},
-    "registry.offline": FIELD,  # an offline copy on the phone, through the pull
+    "registry.edit": FIELD | OFFICER | {"secretary", "admin"},
+    "registry.offline": FIELD | OFFICER,  # an offline copy on the phone, through the pull
     "registry.see_tags": FIELD | {"secretary"},
     "registry.reveal": frozenset({"secretary", "admin"}),
     "registry.review": frozenset({"secretary", "admin"}),
     "registry.export": frozenset({"secretary", "admin"}),
     # Events: the grid's events for its staff; inboxes for those who handle them.
-    "event.see_grid": FIELD | OFFICE | {"admin"},
-    "event.inbox": OFFICE | {"department"},
+    "event.see_grid": FIELD | OFFICE | OFFICER | {"admin"},
+    "event.inbox": OFFICE | FORCE | {"department"},
     "event.command_centre": frozenset({"street", "command", "admin"}),
     # Supervision, tasks and assessment.
     "patrol.supervise": frozenset({"grid_leader"}) | OFFICE | {"admin"},
@@ -39,6 +43,23 @@ PERMISSIONS = {
     "departments.see_all": frozenset({"street", "command"}),
     # Bringing in a phone's saved outbox file (for its author, who must be in scope).
     "sync.ingest": frozenset({"secretary", "admin"}),
+    # The grid's forces (2+1+N+X): listed on the grid page, kept by the community and the street.
+    "roster.view": FIELD | OFFICE | OFFICER | {"admin"},
+    "roster.keep": KEEPERS,
+    # 帮办代办: requests a worker makes for a resident; the catalogue of convenience items.
+    "assist.help": FIELD,
+    "assist.oversee": OFFICE | {"admin"},
+    "assist.catalogue": frozenset({"admin"}),
+    # 双报到: units (registered by the street or admin), members (approved by the secretary),
+    # the community's service needs and the service done.
+    "volunteer.serve": MEMBER,
+    "volunteer.keep": KEEPERS,
+    "volunteer.units": frozenset({"street", "admin"}),
+    "volunteer.hours": OFFICE | {"admin"},
+    # Enterprise service in exclusive grids.
+    "enterprise.serve": OFFICER,
+    "enterprise.oversee": frozenset({"street", "command", "admin"}),
+    "enterprise.surveys": frozenset({"street", "admin"}),
     "admin": frozenset({"admin"}),
 }
 PERMISSIONS = {action: frozenset(roles) for action, roles in PERMISSIONS.items()}
