@@ -132,6 +132,7 @@ def _register_features(app):
     from . import (
         admin,
         api,
+        assist,
         auth,
         demo,
         duties,
@@ -163,7 +164,7 @@ def _register_features(app):
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
     for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
-                    roster, demo, admin):
+                    roster, assist, demo, admin):
         feature.register(app)
     install_security(app)
     install_static_delivery(app)

@@ -1,5 +1,6 @@
 """Imports every model so that Alembic sees them all (rules and handlers register in each
 feature's ``register``)."""
+from .assist.models import AssistRequest, AssistStep, ConvenienceItem  # noqa: F401
 from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginAttempt, RoleAssignment, User  # noqa: F401
 from .duties.models import DutyChecklist, DutyItem  # noqa: F401

@@ -46,10 +46,12 @@ NAV = [
     ("event.command_centre", "events.command_centre", _l("指挥"), "log"),
     ("org.grid_list", "org.grid_list", _l("网格"), "grid"),
     ("roster.keep", "roster.roster", _l("力量"), "people"),
+    ("assist.oversee", "assist.desk", _l("帮办"), "log"),
     ("admin", "admin.tree", _l("组织"), "grid"),
     ("admin", "admin.users", _l("用户"), "people"),
     ("admin", "admin.categories", _l("类别"), "list"),
     ("admin", "admin.duty_versions", _l("清单"), "list"),
+    ("admin", "admin.assist_items", _l("便民"), "list"),
     ("admin", "admin.audit", _l("日志"), "log"),
 ]
 

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from PIL import Image
 from stdnum.cn import ric
 
+from app.assist.models import AssistRequest, ConvenienceItem
 from app.events.models import Event, EventAction, EventCategory, EventPhoto
 from app.extensions import db
 from app.media.models import Media
@@ -53,9 +54,10 @@ KNOWN_STATUSES = STORED | REFUSED | {"retry"}
 
 # The table a kind writes (for kinds that change an existing record: the record it changes).
 CREATES = {"event.report": Event, "patrol.start": Patrol, "patrol.checkin": CheckIn,
-           "registry.create": RegistryRecord, "registry.visit": Visit, "task.report": TaskReport}
+           "registry.create": RegistryRecord, "registry.visit": Visit, "task.report": TaskReport,
+           "assist.create": AssistRequest}
 TARGETS = {**CREATES, "event.transition": Event, "patrol.chunk": Patrol, "patrol.stop": Patrol,
-           "registry.edit": RegistryRecord}
+           "registry.edit": RegistryRecord, "assist.advance": AssistRequest}
 assert set(TARGETS) == set(KINDS), "a new mutation kind needs a valid example and a table here"
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -306,6 +308,8 @@ class World:
             from app.auth.models import User
 
             self.other_user_id = User.query.filter_by(username="w-qcl-frj-02").one().id
+            self.convenience_item_id = ConvenienceItem.query.first().id
+            self.baseline = {model: model.query.count() for model in set(CREATES.values())}
         assert set(self.tasks) == {"task", "survey", "publicity"}, self.tasks
 
     @classmethod
@@ -433,6 +437,16 @@ class World:
                               "note": "发放传单"},
             }[which]
             return self.envelope("task.report", data=data), []
+        if kind in ("assist.create", "assist.advance"):
+            request = self.envelope("assist.create", data={
+                "item_id": self.convenience_item_id, "resident_id": self.person_id, "consent": True,
+                "consent_method": draw(st.sampled_from(["in_person", "written", "family"])),
+                "note": "居民委托代办", "photos": [photo]})
+            if kind == "assist.create":
+                return request, []
+            return self.envelope("assist.advance", request["record_id"], data={
+                "to": draw(st.sampled_from(["materials", "refused"])), "note": "材料已收齐",
+                "photos": [photo]}), [request]
         raise AssertionError(f"no valid example for {kind}")
 
     def registry_fields(self, draw):
@@ -665,8 +679,9 @@ class World:
         """Across the run: one row per applied record id, one ledger row per applied mutation;
         with ``full``, also every applied one by id and none that was only ever refused."""
         with self.db():
-            expected = {model: len(self.created.get(model, ())) for model in set(CREATES.values())}
-            expected[RegistryRecord] += self.demo_records
+            # What the demo held before the run, plus what the run's answers say was made.
+            expected = {model: self.baseline[model] + len(self.created.get(model, ()))
+                        for model in set(CREATES.values())}
             expected[Mutation] = len(self.applied_ids)
             for model, n in expected.items():
                 got = model.query.count()
@@ -1010,6 +1025,8 @@ def _fingerprint(m):
     if model is RegistryRecord:
         return ("record", row.version, row.review_state, _count(RecordRevision, record_id=rid),
                 _count(Submission, record_id=rid), _count(PersonTag, record_id=rid))
+    if model is AssistRequest:
+        return ("assist", row.version, row.state, len(row.steps))
     return (model.__tablename__,)
 
 

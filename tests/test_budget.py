@@ -23,7 +23,7 @@ def module_closure(entry):
 def test_worker_pages_fit_the_budget(client, demo, login):
     worker, rider = login("worker"), login("rider")
     total = 0
-    worker_pages = ("/", "/report", "/reports", "/registry/app", "/patrol", "/tasks", "/duties")
+    worker_pages = ("/", "/report", "/reports", "/registry/app", "/patrol", "/tasks", "/duties", "/assist")
     pages = [(worker, p) for p in worker_pages]
     for who, page in pages + [(rider, "/"), (rider, "/tasks")]:
         html = who.get(page).get_data(as_text=True)

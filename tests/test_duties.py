@@ -60,7 +60,15 @@ def test_evidence_flows_into_completion(demo, login):
     assert got["重点部位巡查打卡"][0] == 2 and got["重点部位巡查打卡"][1] == 40  # 2 of 5
     assert got["实有人口登记"][0] == 5  # the demo day's five residents, out of 10
     assert got["出租房屋登记"][0] == 4 and got["出租房屋登记"][1] == 100
-    assert got["独居老人走访"] == (1, 100)
+    # The visit, and any of the demo's completed 帮办 requests for the elderly (08.1) this week.
+    from app.assist.models import AssistRequest, ConvenienceItem
+    from app.duties.services import period
+
+    week = period("weekly", today)
+    helped = sum(1 for r in AssistRequest.query.join(ConvenienceItem).filter(
+        ConvenienceItem.duty_code == "08.1", AssistRequest.state == "done")
+        if week[0] <= clock.local_day(r.done_at) < week[1])
+    assert got["独居老人走访"] == (1 + helped, 100)
     assert got["残疾人走访"] == (0, 0)
     assert got["政策入户宣传"] == (0, 0)  # from publicity task reports: none yet
     page = login("worker").get("/duties").get_data(as_text=True)

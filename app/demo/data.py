@@ -159,6 +159,9 @@ def load_demo():
 
     load_default_checklist()
     _demo_tasks(frj1, frj2)
+    from .people import load_demo_assist
+
+    load_demo_assist(db, User.query.filter_by(username="worker").one())
     db.session.commit()
     return [(u, r, w) for u, r, w, _d, _a in sign_ins]
 

@@ -62,3 +62,39 @@ def grid_staff(grid):
     return (RoleAssignment.query.filter(RoleAssignment.grid_id == grid.id,
                                         RoleAssignment.role.in_(("grid_worker", "part_time")))
             .order_by(RoleAssignment.id).all())
+
+
+def load_demo_assist(db, worker):
+    """The catalogue, and four of the worker's 帮办 requests at different stages for residents of
+    芙蓉街第1网格: one just accepted, one submitted, one done with its call-back, one overdue."""
+    import uuid
+    from datetime import timedelta
+
+    from .. import clock
+    from ..assist import services as assist
+    from ..assist.catalogue import load_default_items
+    from ..assist.models import ConvenienceItem
+    from ..registry.models import RegistryRecord
+
+    load_default_items()
+    people = {r.name: r.id for r in RegistryRecord.query.filter_by(kind="person")}
+    item = {i.name: i.id for i in ConvenienceItem.query}
+    now = clock.now()
+    plans = [
+        ("赵秀英", "高龄津贴申领", 1, ["materials", "submitted", "done"], 5),
+        ("郑桂兰", "重度残疾人护理补贴申请", 3, ["materials", "submitted"], None),
+        ("孙建国", "灵活就业人员参保登记", 0, [], None),
+        ("周晓梅", "居住证申领", 40, ["materials"], None),  # accepted 40 days ago: overdue
+    ]
+    for name, item_name, days_ago, steps, satisfaction in plans:
+        at = now - timedelta(days=days_ago, hours=2)
+        request = assist.create_request(worker, str(uuid.uuid4()), {
+            "item_id": item[item_name], "resident_id": people[name], "consent": True,
+            "consent_method": "in_person", "note": f"{name}委托代办{item_name}"}, at=at.isoformat() + "Z")
+        for k, to in enumerate(steps, start=1):
+            data = {"to": to, "note": {"materials": "材料已收齐", "submitted": "已交街道便民服务中心窗口",
+                                       "done": "已办结，结果已告知居民"}[to]}
+            if to == "done" and satisfaction:
+                data["satisfaction"] = satisfaction
+            assist.advance(worker, request.id, data, at=(at + timedelta(hours=k * 5)).isoformat() + "Z")
+    db.session.flush()

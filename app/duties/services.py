@@ -25,6 +25,7 @@ AUTOMATIC = {"patrol", "checkin", "record_create", "record_update", "visit", "ev
 # publicity, manual reports), registered by its ``register``, so duties imports none of them:
 # ``select(item, kind, lo, hi) -> (user column, SELECT user, amount)``.
 _EVIDENCE_SOURCES: dict = {}
+_CODE_SOURCES: list = []
 # ``codes(user) -> {task id: duty code}`` for the open tasks a user works on (the phone adds
 # reports still waiting in its outbox to the item they count toward).
 _task_codes = None
@@ -33,6 +34,14 @@ _task_codes = None
 def register_evidence(kinds, select):
     for kind in kinds:
         _EVIDENCE_SOURCES[kind] = select
+
+
+def register_code_evidence(select):
+    """Register ``select(item, lo, hi) -> (user column, query)``: records of another feature that
+    name a duty item by its code (a completed 帮办 request, a confirmed service) and count
+    toward it whatever the item's own kind of evidence."""
+    if select not in _CODE_SOURCES:  # once, however many apps the process builds
+        _CODE_SOURCES.append(select)
 
 
 def register_task_codes(codes):
@@ -118,12 +127,17 @@ def _evidence_select(item, lo, hi):
 
 
 def evidence_by_user(item, start: date, end: date, user_ids=None) -> dict:
-    """{user id: amount} of the item's evidence between local dates [start, end)."""
-    user, q = _evidence_select(item, utc_midnight(start), utc_midnight(end))
-    if user_ids is not None:
-        q = q.where(user.in_(list(user_ids)))
-    rows: Sequence = db.session.execute(q.group_by(user)).all()
-    return {uid: int(n or 0) for uid, n in rows}
+    """{user id: amount} of the item's evidence between local dates [start, end): its own kind
+    of evidence, plus the records that name it by code."""
+    lo, hi = utc_midnight(start), utc_midnight(end)
+    totals: dict = {}
+    for user, q in [_evidence_select(item, lo, hi)] + [select(item, lo, hi) for select in _CODE_SOURCES]:
+        if user_ids is not None:
+            q = q.where(user.in_(list(user_ids)))
+        rows: Sequence = db.session.execute(q.group_by(user)).all()
+        for uid, n in rows:
+            totals[uid] = totals.get(uid, 0) + int(n or 0)
+    return totals
 
 
 def count_evidence(user_id, item, start: date, end: date) -> int:

@@ -14,4 +14,6 @@ def offline_pages(user):
         pages.append("/registry/app")  # residents' data: never on a rider's phone
     if may(user, "duties.own"):
         pages.append("/duties")
+    if may(user, "assist.help"):
+        pages.append("/assist")
     return pages

@@ -194,7 +194,76 @@ class TaskReport(Schema):
         None, description="survey answers by question id")
 
 
+Period = Annotated[str, Strict(), Field(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$"),
+                  WithJsonSchema({"type": "string", "pattern": "YYYY-MM"})]
+Note = Text(1000)
+
+
+class AssistCreate(Schema):
+    """A 帮办代办 request made for a resident, with their consent (record_id is the request's UUID)."""
+    item_id: Id = Field(description="a convenience item from the catalogue")
+    resident_id: Uuid = Field(description="the resident: a person record the worker may see")
+    consent: Bool = Field(description="the resident agreed (must be true)")
+    consent_method: Literal["in_person", "written", "family"] = Field(description="how they agreed")
+    note: Note | None = Field(None, description="what is asked for")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs (a signed authorisation)")
+
+
+class AssistAdvance(Schema):
+    """The next step of one's own request (record_id is the request's UUID)."""
+    to: Literal["materials", "submitted", "done", "refused"] = Field(description="the new state")
+    note: Note | None = Field(None, description="what happened (required for refused)")
+    photos: PhotoList | None = Field(None, description="receipts, materials")
+    satisfaction: Int(1, 5) | None = Field(None, description="the resident's satisfaction, when done")
+
+
+class ServiceClaim(Schema):
+    """A party member claims a community's service need (record_id is the claim's UUID)."""
+    need_id: Id = Field(description="an open need of the member's community")
+
+
+class ServiceLog(Schema):
+    """The service done on one's claim (record_id is the claim's UUID)."""
+    hours: Number(0.25, 24) = Field(description="hours of service")
+    note: Note = Field(description="what was done")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+
+
+class EnterpriseNeed(Schema):
+    """An enterprise's need (企业诉求), opened as a case on the closed loop (record_id is the
+    event's UUID)."""
+    enterprise_id: Uuid = Field(description="an enterprise of the officer's grid")
+    category_id: Id = Field(description="a sub-category of 企业诉求")
+    description: Text(2000) = Field(description="what the enterprise asks for")
+    urgency: Literal["normal", "urgent", "critical"] | None = Field("normal", description="urgency")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+
+
+class EnterpriseAnswer(Schema):
+    """One enterprise's answer to an economic survey for a month (record_id is the answer's UUID)."""
+    survey_id: Id = Field(description="the survey")
+    version: Int(1, 1000) = Field(description="the survey version the phone showed")
+    enterprise_id: Uuid = Field(description="the enterprise")
+    period: Period = Field(description="the month answered for, YYYY-MM")
+    answers: Annotated[dict[Text(40), Answer], Field(max_length=100)] = Field(
+        description="answers by question id")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs (photo answers)")
+
+
+class EnterpriseScreening(Schema):
+    """A risk screening of one enterprise for a month (record_id is the screening's UUID)."""
+    enterprise_id: Uuid = Field(description="the enterprise")
+    period: Period = Field(description="the month screened, YYYY-MM")
+    results: Annotated[dict[Text(40), Literal["ok", "risk", "na"]], Field(max_length=40)] = Field(
+        description="per checklist item: ok, risk found, or not applicable")
+    notes: Annotated[dict[Text(40), Text(500)], Field(max_length=40)] | None = Field(
+        None, description="per item found at risk: what was found")
+    photos: PhotoList | None = Field(None, description="uploaded photo UUIDs")
+
+
 KIND_SCHEMAS: dict[str, type[Schema]] = {
+    "assist.create": AssistCreate,
+    "assist.advance": AssistAdvance,
     "event.report": EventReport,
     "event.transition": EventTransition,
     "patrol.start": PatrolStart,
