@@ -148,6 +148,7 @@ def _register_features(app):
         scope,
         sync,
         tasks,
+        volunteers,
     )
     from .security import install_security
     from .static_delivery import install_static_delivery
@@ -164,7 +165,7 @@ def _register_features(app):
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
     for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
-                    roster, assist, demo, admin):
+                    roster, assist, volunteers, demo, admin):
         feature.register(app)
     install_security(app)
     install_static_delivery(app)

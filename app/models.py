@@ -13,3 +13,4 @@ from .registry.models import PersonTag, RecordRevision, RegistryRecord, Submissi
 from .roster.models import ForceMember, force_member_grid  # noqa: F401
 from .sync.models import ChangeLog, Mutation  # noqa: F401
 from .tasks.models import Task, TaskReport, TaskTarget  # noqa: F401
+from .volunteers.models import JoinLink, PartyMember, ReportingUnit, ServiceClaim, ServiceNeed  # noqa: F401

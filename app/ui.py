@@ -47,6 +47,8 @@ NAV = [
     ("org.grid_list", "org.grid_list", _l("网格"), "grid"),
     ("roster.keep", "roster.roster", _l("力量"), "people"),
     ("assist.oversee", "assist.desk", _l("帮办"), "log"),
+    ("volunteer.keep", "volunteers.desk", _l("报到"), "people"),
+    ("volunteer.serve", "volunteers.serve", _l("服务"), "log"),
     ("admin", "admin.tree", _l("组织"), "grid"),
     ("admin", "admin.users", _l("用户"), "people"),
     ("admin", "admin.categories", _l("类别"), "list"),

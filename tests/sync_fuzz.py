@@ -46,6 +46,7 @@ from app.registry.models import PersonTag, RecordRevision, RegistryRecord, Submi
 from app.sync.models import Mutation
 from app.sync.schema import KIND_SCHEMAS, is_uuid
 from app.tasks.models import Task, TaskReport
+from app.volunteers.models import ServiceClaim, ServiceNeed
 
 KINDS = sorted(KIND_SCHEMAS)
 STORED = {"applied", "duplicate"}
@@ -55,9 +56,9 @@ KNOWN_STATUSES = STORED | REFUSED | {"retry"}
 # The table a kind writes (for kinds that change an existing record: the record it changes).
 CREATES = {"event.report": Event, "patrol.start": Patrol, "patrol.checkin": CheckIn,
            "registry.create": RegistryRecord, "registry.visit": Visit, "task.report": TaskReport,
-           "assist.create": AssistRequest}
+           "assist.create": AssistRequest, "service.claim": ServiceClaim}
 TARGETS = {**CREATES, "event.transition": Event, "patrol.chunk": Patrol, "patrol.stop": Patrol,
-           "registry.edit": RegistryRecord, "assist.advance": AssistRequest}
+           "registry.edit": RegistryRecord, "assist.advance": AssistRequest, "service.log": ServiceClaim}
 assert set(TARGETS) == set(KINDS), "a new mutation kind needs a valid example and a table here"
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -309,6 +310,7 @@ class World:
 
             self.other_user_id = User.query.filter_by(username="w-qcl-frj-02").one().id
             self.convenience_item_id = ConvenienceItem.query.first().id
+            self.need_id = ServiceNeed.query.first().id
             self.baseline = {model: model.query.count() for model in set(CREATES.values())}
         assert set(self.tasks) == {"task", "survey", "publicity"}, self.tasks
 
@@ -447,6 +449,11 @@ class World:
             return self.envelope("assist.advance", request["record_id"], data={
                 "to": draw(st.sampled_from(["materials", "refused"])), "note": "材料已收齐",
                 "photos": [photo]}), [request]
+        if kind in ("service.claim", "service.log"):
+            # A party member's kinds: valid in shape, refused to the signed-in worker.
+            if kind == "service.claim":
+                return self.envelope("service.claim", data={"need_id": self.need_id}), []
+            return self.envelope("service.log", data={"hours": 2, "note": "清理楼道", "photos": [photo]}), []
         raise AssertionError(f"no valid example for {kind}")
 
     def registry_fields(self, draw):

@@ -21,11 +21,11 @@ def module_closure(entry):
 
 
 def test_worker_pages_fit_the_budget(client, demo, login):
-    worker, rider = login("worker"), login("rider")
+    worker, rider, member = login("worker"), login("rider"), login("member")
     total = 0
     worker_pages = ("/", "/report", "/reports", "/registry/app", "/patrol", "/tasks", "/duties", "/assist")
     pages = [(worker, p) for p in worker_pages]
-    for who, page in pages + [(rider, "/"), (rider, "/tasks")]:
+    for who, page in pages + [(rider, "/"), (rider, "/tasks"), (member, "/"), (member, "/serve")]:
         html = who.get(page).get_data(as_text=True)
         files = set()
         for href in re.findall(r'(?:href|src)="/static/([^"?]+\.(?:css|js))', html):

@@ -105,6 +105,16 @@ CASES = {
         "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-EV-FRJ"]},
         "member": {"in": None, "out": ["M-FRJ", "GUESS"]},
     },
+    # A party member of 芙蓉街社区: their own account, the grids' outlines, nothing personal.
+    "member": {
+        "record": {"in": None, "out": ["REC-FRJ", "REC-DMH", "GUESS"]},
+        "event": {"in": None, "out": ["EV-FRJ", "EV-RIDER", "GUESS"]},
+        "grid": {"in": "LX-QCL-FRJ-01", "out": ["LX-QCL-ACS-01", "OTHER", "GUESS"]},
+        "user": {"in": "member", "out": ["worker", "secretary", "GUESS"]},
+        "task": {"in": None, "out": ["T-FRJ", "T-SURVEY"]},
+        "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-EV-FRJ"]},
+        "member": {"in": None, "out": ["M-FRJ", "GUESS"]},
+    },
     # The second district's command centre sees none of 历下区: not its tasks (the out-of-list
     # one waiting for approval included), events, records or photos.
     "lc-command": {

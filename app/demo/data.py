@@ -134,6 +134,8 @@ def load_demo():
          [("department", departments[0])]),
         ("police", "force", "芙蓉街社区 3 个网格", "张警官（芙蓉街警务室）",
          [("force", grids[f"LX-QCL-FRJ-0{k}"]) for k in (1, 2, 3)]),
+        ("member", "member", communities["LX-QCL-FRJ"].name, "陈晓东（报到党员）",
+         [("member", communities["LX-QCL-FRJ"])]),
     ]
     for username, _role, _where, display, assignments in sign_ins:
         _user(username, display, password_hash, assignments)
@@ -155,6 +157,9 @@ def load_demo():
     from .people import load_demo_roster
 
     load_demo_roster(db, person_name)
+    from .people import load_demo_volunteers
+
+    load_demo_volunteers(db, person_name)
     from ..duties.catalogue import load_default_checklist
 
     load_default_checklist()

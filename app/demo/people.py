@@ -98,3 +98,75 @@ def load_demo_assist(db, worker):
                 data["satisfaction"] = satisfaction
             assist.advance(worker, request.id, data, at=(at + timedelta(hours=k * 5)).isoformat() + "Z")
     db.session.flush()
+
+
+def load_demo_volunteers(db, person_name):
+    """双报到 in 芙蓉街社区: 3 units, members (the demo's ``member`` among them, one waiting for
+    approval), the community's needs and a month of service, confirmed and waiting."""
+    import uuid
+    from datetime import timedelta
+
+    from .. import clock
+    from ..registry import privacy
+    from ..volunteers import services as volunteers
+    from ..volunteers.models import PartyMember, ServiceClaim
+
+    rng = random.Random(16)
+    community = OrgUnit.query.filter_by(code="LX-QCL-FRJ").one()
+    street = User.query.filter_by(username="street").one()
+    secretary = User.query.filter_by(username="secretary").one()
+    unit_names = (("历下区财政局机关党支部", "李主任"), ("济南银行泉城路支行党支部", "高行长"),
+                  ("山东大学齐鲁医院党委第三支部", "韩书记"))
+    units = [volunteers.register_unit(street, community, {"name": name, "contact_name": contact,
+                                                         "phone": _phone(rng)})
+             for name, contact in unit_names]
+    volunteers.join_link(secretary, community)
+    member_user = User.query.filter_by(username="member").one()
+    now = clock.now()
+
+    def member(user, unit, state="approved"):
+        phone = _phone(rng)
+        row = PartyMember(user_id=user.id, community_id=community.id, unit_id=unit.id,
+                          name=user.display_name, phone_cipher=privacy.encrypt(phone),
+                          phone_hash=privacy.keyed_hash(phone), phone_masked=privacy.mask_phone(phone),
+                          state=state, applied_at=now - timedelta(days=40))
+        if state == "approved":
+            row.decided_by, row.decided_at = secretary.id, now - timedelta(days=39)
+        db.session.add(row)
+        return row
+
+    from ..auth.models import RoleAssignment
+
+    members = [member(member_user, units[0])]
+    for k, unit in enumerate(units * 2):
+        user = User(username=f"m-frj-{k + 1:02d}", display_name=person_name(rng), locale="zh_Hans",
+                    password_hash=member_user.password_hash)
+        user.assignments.append(RoleAssignment(role="member", org_unit=community))
+        db.session.add(user)
+        db.session.flush()
+        members.append(member(user, unit, "pending" if k == 5 else "approved"))
+    db.session.flush()
+    needs = [volunteers.publish_need(secretary, community, values) for values in (
+        {"kind": "project", "title": "老旧楼院楼道清理", "detail": "芙蓉街12号院楼道杂物清理，自带手套。",
+         "slots": 10, "hours": 2},
+        {"kind": "wish", "title": "为一位独居老人送一台收音机", "detail": "老人视力不好，喜欢听戏曲。",
+         "slots": 1, "hours": 1},
+        {"kind": "shift", "title": "周末文明劝导值守", "detail": "芙蓉街口，劝导游客不乱扔垃圾。",
+         "starts_on": clock.local_today(), "ends_on": clock.local_today() + timedelta(days=30),
+         "slots": 8, "hours": 3})]
+    approved = [m for m in members if m.state == "approved"]
+    for k, m in enumerate(approved):
+        need = needs[0] if k % 2 == 0 else needs[2]
+        claimed = now - timedelta(days=12 - k)
+        row = ServiceClaim(id=str(uuid.uuid4()), need_id=need.id, member_id=m.id, author_id=m.user_id,
+                           claimed_at=claimed, state="claimed")
+        if k < len(approved) - 1:  # all but the last have logged their service
+            row.state, row.hours, row.logged_at = "logged", need.hours, claimed
+            row.note = "按时到岗，完成服务"
+            if k < len(approved) - 2:  # the last one waits for the secretary
+                row.state, row.confirmed_by = "confirmed", secretary.id
+                row.confirmed_at = claimed + timedelta(hours=6)
+        db.session.add(row)
+    db.session.flush()
+    volunteers.record_unit_service(secretary, units[1], needs[0], 6, "支行党员集中清理 3 个楼道")
+    db.session.flush()

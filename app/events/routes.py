@@ -89,6 +89,8 @@ def my_reports():
 @bp.route("/events")
 def event_list():
     """"Needs me" first (the inbox), or everything in scope."""
+    if not any(may(current_user, a) for a in ("event.inbox", "event.see_grid", "event.report")):
+        abort(404)  # a party member has no events to handle
     scope = scope_for(current_user)
     tab = request.args.get("tab") if request.args.get("tab") in ("all", "overdue", "due_soon") else "inbox"
     if tab == "inbox":

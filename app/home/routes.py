@@ -17,6 +17,7 @@ from ..registry.pull import pending_for
 from ..scope.services import scope_for
 from ..tasks.models import Task
 from ..tasks.services import my_done, my_targets, pending_approvals, volunteer_time
+from ..volunteers.routes import serve_page
 
 bp = Blueprint("home", __name__)
 
@@ -160,6 +161,8 @@ HOME_VIEWS = {
     "command": _overview_home,
     "department": _department_home,
     "admin": _admin_home,
+    "force": _department_home,  # a roster member with an account: the events called to them
+    "member": serve_page,  # the party member's service page
 }
 
 

@@ -6,7 +6,10 @@ OFFLINE_PAGES = ("/", "/report", "/reports", "/me")
 
 
 def offline_pages(user):
-    """Pages a reporter's phone keeps for offline use (empty for other roles)."""
+    """Pages a phone user keeps for offline use: a reporter's, or a party member's (empty for
+    the office roles)."""
+    if may(user, "volunteer.serve"):
+        return ["/", "/serve", "/me"]
     if not may(user, "event.report"):
         return []
     pages = list(OFFLINE_PAGES) + ["/patrol", "/tasks"]

@@ -73,6 +73,14 @@ class Scope:
     def covers_grid(self, grid_id):
         return self.is_admin or grid_id in self.visible_grid_ids()
 
+    def covers_unit(self, unit_id):
+        """Is the org unit (a community, say) inside a unit this user is assigned to?"""
+        if self.is_admin:
+            return True
+        if not hasattr(self, "_units_below"):
+            self._units_below = subtree_unit_ids(self.unit_ids) if self.unit_ids else set()
+        return unit_id in self._units_below
+
     def anchor_units(self):
         """Org units the user is placed in: assigned units and the communities of assigned grids."""
         units = set(self.unit_ids)

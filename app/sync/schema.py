@@ -264,6 +264,8 @@ class EnterpriseScreening(Schema):
 KIND_SCHEMAS: dict[str, type[Schema]] = {
     "assist.create": AssistCreate,
     "assist.advance": AssistAdvance,
+    "service.claim": ServiceClaim,
+    "service.log": ServiceLog,
     "event.report": EventReport,
     "event.transition": EventTransition,
     "patrol.start": PatrolStart,
