@@ -136,6 +136,7 @@ def _register_features(app):
         auth,
         demo,
         duties,
+        enterprise,
         events,
         grids,
         home,
@@ -165,7 +166,7 @@ def _register_features(app):
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
     for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
-                    roster, assist, volunteers, demo, admin):
+                    roster, assist, volunteers, enterprise, demo, admin):
         feature.register(app)
     install_security(app)
     install_static_delivery(app)

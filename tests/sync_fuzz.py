@@ -37,6 +37,7 @@ from PIL import Image
 from stdnum.cn import ric
 
 from app.assist.models import AssistRequest, ConvenienceItem
+from app.enterprise.models import RiskScreening, SurveyAnswer
 from app.events.models import Event, EventAction, EventCategory, EventPhoto
 from app.extensions import db
 from app.media.models import Media
@@ -58,7 +59,9 @@ CREATES = {"event.report": Event, "patrol.start": Patrol, "patrol.checkin": Chec
            "registry.create": RegistryRecord, "registry.visit": Visit, "task.report": TaskReport,
            "assist.create": AssistRequest, "service.claim": ServiceClaim}
 TARGETS = {**CREATES, "event.transition": Event, "patrol.chunk": Patrol, "patrol.stop": Patrol,
-           "registry.edit": RegistryRecord, "assist.advance": AssistRequest, "service.log": ServiceClaim}
+           "registry.edit": RegistryRecord, "assist.advance": AssistRequest, "service.log": ServiceClaim,
+           # An enterprise officer's kinds: valid in shape, refused to the signed-in worker.
+           "enterprise.need": Event, "enterprise.answer": SurveyAnswer, "enterprise.screening": RiskScreening}
 assert set(TARGETS) == set(KINDS), "a new mutation kind needs a valid example and a table here"
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -454,6 +457,16 @@ class World:
             if kind == "service.claim":
                 return self.envelope("service.claim", data={"need_id": self.need_id}), []
             return self.envelope("service.log", data={"hours": 2, "note": "清理楼道", "photos": [photo]}), []
+        firm = self.organisation_id
+        if kind == "enterprise.need":
+            return self.envelope(kind, data={"enterprise_id": firm, "category_id": self.category_id,
+                                             "description": "招工需求", "photos": [photo]}), []
+        if kind == "enterprise.answer":
+            return self.envelope(kind, data={"survey_id": 1, "version": 1, "enterprise_id": firm,
+                                             "period": "2026-11", "answers": {"q1": 100}}), []
+        if kind == "enterprise.screening":
+            return self.envelope(kind, data={"enterprise_id": firm, "period": "2026-11",
+                                             "results": {"fire": "risk"}, "notes": {"fire": "通道堵塞"}}), []
         raise AssertionError(f"no valid example for {kind}")
 
     def registry_fields(self, draw):

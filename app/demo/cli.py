@@ -39,4 +39,4 @@ def load(scale, if_empty):
 
 def print_sign_ins():
     click.echo(f"Demo sign-ins (password '{DEMO_PASSWORD}'): admin, command, street, "
-               "secretary, leader, worker, rider, dept, police, member")
+               "secretary, leader, worker, rider, dept, police, member, officer")

@@ -31,6 +31,8 @@ DEPARTMENTS = [
     ("SJ", "区市场监督管理局"), ("ZJ", "区住房和城乡建设局"), ("YJ", "区应急管理局"),
     ("HB", "生态环境历下分局"), ("SW", "区水务局"), ("MZ", "区民政局"), ("WJ", "区卫生健康局"),
     ("JY", "区教育和体育局"), ("JJ", "交警历下大队"), ("WH", "区文化和旅游局"),
+    # The streets' enterprise service centres, which enterprise needs are handed to.
+    ("QCL-QF", "泉城路街道企业服务中心"), ("DMH-QF", "大明湖街道企业服务中心"),
 ]
 
 LIXIA_STREETS = [
@@ -137,6 +139,8 @@ def load_demo():
         ("member", "member", communities["LX-QCL-FRJ"].name, "陈晓东（报到党员）",
          [("member", communities["LX-QCL-FRJ"])]),
     ]
+    # The 恒隆广场 officer (``officer``) is made with the exclusive grids' enterprises.
+    officer_sign_in = ("officer", "officer", DEMO_EXCLUSIVE["LX-QCL-ACS-03"])
     for username, _role, _where, display, assignments in sign_ins:
         _user(username, display, password_hash, assignments)
 
@@ -164,11 +168,12 @@ def load_demo():
 
     load_default_checklist()
     _demo_tasks(frj1, frj2)
-    from .people import load_demo_assist
+    from .people import load_demo_assist, load_demo_enterprises
 
     load_demo_assist(db, User.query.filter_by(username="worker").one())
+    load_demo_enterprises(db, password_hash)
     db.session.commit()
-    return [(u, r, w) for u, r, w, _d, _a in sign_ins]
+    return [(u, r, w) for u, r, w, _d, _a in sign_ins] + [officer_sign_in]
 
 
 def _demo_tasks(frj1, frj2):

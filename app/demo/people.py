@@ -170,3 +170,131 @@ def load_demo_volunteers(db, person_name):
     db.session.flush()
     volunteers.record_unit_service(secretary, units[1], needs[0], 6, "支行党员集中清理 3 个楼道")
     db.session.flush()
+
+
+ENTERPRISES = {
+    "LX-QCL-ACS-03": ("恒隆广场写字楼", [
+        ("济南恒泰信息技术有限公司", "I", "12F", "small", 46), ("山东齐鲁律师事务所", "L", "18F", "small", 30),
+        ("济南泉城餐饮管理有限公司", "H", "B1", "micro", 22), ("山东华信证券营业部", "J", "9F", "medium", 85),
+        ("济南智远教育咨询有限公司", "P", "15F", "micro", 12), ("恒隆商业管理（济南）有限公司", "K", "3F", "medium", 120)]),
+    "LX-DMH-BHZ-03": ("大明湖景区游客中心", [
+        ("济南明湖文旅发展有限公司", "R", "1F", "medium", 150), ("大明湖画舫游船服务有限公司", "G", "码头", "small", 40),
+        ("济南湖畔茶社", "H", "2F", "micro", 8)]),
+}
+
+
+def load_demo_enterprises(db, password_hash):
+    """The exclusive grids' enterprises and their officers (``officer`` at 恒隆广场), a street
+    survey answered last month by all and this month by some, screenings (one finding wage
+    arrears, which opened an event), and a month of needs, some closed on time, one late."""
+    import uuid
+    from datetime import timedelta
+
+    from stdnum.cn import uscc
+
+    from .. import clock
+    from ..auth.models import RoleAssignment
+    from ..enterprise import services as enterprise
+    from ..events.models import Event, EventAction
+    from ..registry.services import create_record
+
+    now = clock.now()
+    today = clock.local_today()
+    this_month = enterprise.period_of(today)
+    last_month = enterprise.period_of(today.replace(day=1) - timedelta(days=1))
+    street = User.query.filter_by(username="street").one()
+    survey = enterprise.save_survey(street, OrgUnit.query.filter_by(code="LX-QCL").one(), "企业经济运行月度调查", [
+        {"id": "q1", "type": "number", "label": "本月营业收入（万元）", "options": [], "required": True},
+        {"id": "q2", "type": "number", "label": "月末从业人数", "options": [], "required": True},
+        {"id": "q3", "type": "single", "label": "经营状况", "options": ["良好", "一般", "困难"], "required": True},
+        {"id": "q4", "type": "multi", "label": "主要困难", "options": ["用工", "融资", "订单", "成本"],
+         "required": False},
+        {"id": "q5", "type": "text", "label": "需要街道协调的事项", "options": [], "required": False}])
+    rng = random.Random(17)
+    for n, (code, (building_name, firms)) in enumerate(ENTERPRISES.items()):
+        grid = Grid.query.filter_by(code=code).one()
+        slug = code.lower().replace("lx-", "")
+        officer = User(username="officer" if n == 0 else f"o-{slug}", locale="zh_Hans",
+                       display_name="企业服务专员 宋佳" if n == 0 else "企业服务专员 " + rng.choice("王李张刘陈"),
+                       password_hash=password_hash)
+        officer.assignments.append(RoleAssignment(role="officer", grid=grid))
+        db.session.add(officer)
+        db.session.flush()
+        point = grid.shape.representative_point()
+        building, _ = create_record(officer, str(uuid.uuid4()), "building", {
+            "grid_id": grid.id, "name": building_name, "address": building_name, "floors": 30, "units": 1,
+            "lon": point.x, "lat": point.y}, source="web")
+        records = []
+        for k, (name, industry, floor, scale, staff) in enumerate(firms):
+            body = f"91370102MA3D{n}{k}{rng.randint(10, 99)}X"
+            record, _ = create_record(officer, str(uuid.uuid4()), "organisation", {
+                "grid_id": grid.id, "name": name, "uscc": body + uscc.calc_check_digit(body), "org_type": "enterprise",
+                "industry": industry, "parent_id": building.id, "floor": floor, "scale": scale, "staff": staff,
+                "contact_name": rng.choice("王李张刘陈赵") + "经理", "phone": _phone(rng), "risk_level": "low"},
+                source="web")
+            record.review_state = "approved"
+            records.append(record)
+        building.review_state = "approved"
+        db.session.flush()
+        if survey and grid.street_id == survey.owner_unit_id:
+            for k, record in enumerate(records):
+                for period, at in ((last_month, now - timedelta(days=today.day + 3)), (this_month, now)):
+                    if period == this_month and k % 3 == 2:
+                        continue  # not yet surveyed this month
+                    enterprise.answer_survey(officer, str(uuid.uuid4()), {
+                        "survey_id": survey.id, "version": survey.version, "enterprise_id": record.id,
+                        "period": period, "answers": {"q1": rng.randint(30, 900), "q2": firms[k][4],
+                                                      "q3": rng.choice(["良好", "一般", "困难"]), "q4": ["成本"]}},
+                        at=at.isoformat() + "Z")
+        for k, record in enumerate(records):
+            for period in (last_month, this_month):
+                if period == this_month and k >= 3:
+                    continue
+                arrears = period == this_month and k == 1 and n == 0
+                enterprise.screen(officer, str(uuid.uuid4()), {
+                    "enterprise_id": record.id, "period": period,
+                    "results": {key: ("risk" if arrears and key == "labour" else "ok") for key in enterprise.RISK_ITEMS},
+                    "notes": {"labour": "2 名员工反映上月工资未按时发放"} if arrears else {}})
+        # A month of needs: opened on past days; some handled and closed, one late.
+        categories = {c.code: c for c in enterprise.need_categories()}
+        plans = [("QY02", "招聘 10 名客服，希望街道对接招聘会", 26, "on_time"),
+                 ("QY05", "申请创业担保贷款，需要政策指导", 20, "open"),
+                 ("QY07", "写字楼临时停电，影响营业", 12, "overdue"),
+                 ("QY01", "咨询小微企业税费减免政策", 6, "on_time"),
+                 ("QY04", "楼前非机动车乱停，影响消防通道", 2, "open")]
+        secretary = User.query.filter(User.assignments.any(RoleAssignment.org_unit_id == grid.community_id),
+                                      User.assignments.any(RoleAssignment.role == "secretary")).first()
+        for k, (cat, text, days_ago, outcome) in enumerate(plans[: 5 if n == 0 else 3]):
+            record = records[k % len(records)]
+            opened = now - timedelta(days=days_ago)
+            event = enterprise.record_need(officer, str(uuid.uuid4()), {
+                "enterprise_id": record.id, "category_id": categories[cat].id, "description": text},
+                at=opened.isoformat() + "Z")
+            if outcome == "open" or secretary is None:
+                continue
+            _play_closed(db, event, secretary, officer, opened, late=outcome == "overdue",
+                         actions=EventAction, model=Event)
+    db.session.flush()
+
+
+def _play_closed(db, event, secretary, officer, opened, late, actions, model):
+    """A need the community handled itself and the officer checked: its logged moves, as the
+    closed loop would have made them over those days."""
+    from datetime import timedelta
+
+    limit = timedelta(days=event.category.time_limit)
+    steps = [("accept", "reported", "accepted", secretary, "secretary", timedelta(hours=1)),
+             ("handle_here", "accepted", "in_progress", secretary, "secretary", timedelta(hours=2)),
+             ("report_handled", "in_progress", "handled", secretary, "secretary",
+              limit + timedelta(days=2) if late else limit / 2),
+             ("check_pass", "handled", "closed", officer, "officer",
+              limit + timedelta(days=2, hours=3) if late else limit / 2 + timedelta(hours=3))]
+    for action, source, target, user, role, after in steps:
+        db.session.add(actions(event_id=event.id, action=action, actor_id=user.id, actor_role=role,
+                               level="community", from_state=source, to_state=target,
+                               note="已协调解决" if action == "report_handled" else None, photos=[],
+                               at=opened + after))
+    event.state, event.version = "closed", 5
+    event.deadline_at = opened + limit
+    event.closed_at = opened + steps[-1][5]
+    event.close_type = "overdue" if late else "on_time"

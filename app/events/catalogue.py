@@ -11,15 +11,18 @@ DEFAULT_CATALOGUE = [
     ("GS", "公共设施", [("GS01", "井盖缺损"), ("GS02", "路灯不亮"), ("GS03", "道路破损"),
                       ("GS04", "消防栓损坏"), ("GS05", "护栏损坏"), ("GS06", "健身器材损坏")]),
     ("AQ", "安全隐患", [("AQ01", "消防通道堵塞"), ("AQ02", "电动车违规充电"), ("AQ03", "燃气隐患"),
-                      ("AQ04", "危险建筑"), ("AQ05", "高空坠物隐患")]),
+                      ("AQ04", "危险建筑"), ("AQ05", "高空坠物隐患"), ("AQ06", "安全生产隐患")]),
     ("MD", "矛盾纠纷", [("MD01", "邻里纠纷"), ("MD02", "物业纠纷"), ("MD03", "劳资纠纷"),
                       ("MD04", "家庭纠纷")]),
     ("ZA", "治安隐患", [("ZA01", "可疑人员"), ("ZA02", "群租房"), ("ZA03", "非法营运"),
                       ("ZA04", "黄赌毒线索")]),
     ("MS", "民生诉求", [("MS01", "供水问题"), ("MS02", "供暖问题"), ("MS03", "噪音扰民"),
                       ("MS04", "养老服务"), ("MS05", "困难帮扶")]),
-    ("QY", "企业诉求", [("QY01", "政策咨询"), ("QY02", "用工需求"), ("QY03", "经营困难"),
-                      ("QY04", "周边环境")]),
+    # Enterprise needs (企业诉求) keep their own limits per kind: (code, name, limit, unit).
+    ("QY", "企业诉求", [("QY01", "政策咨询", 3, "days"), ("QY02", "用工需求", 5, "days"),
+                      ("QY03", "经营困难", 10, "days"), ("QY04", "周边环境", 3, "days"),
+                      ("QY05", "融资需求", 15, "days"), ("QY06", "审批办理", 5, "days"),
+                      ("QY07", "水电气暖保障", 1, "days")]),
     ("TF", "突发事件", [("TF01", "火情"), ("TF02", "积水内涝"), ("TF03", "树木倒伏"),
                       ("TF04", "交通事故"), ("TF05", "人员受伤")]),
 ]
@@ -51,9 +54,10 @@ def load_catalogue(departments=None):
         db.session.add(major)
         db.session.flush()
         log_change("category", major.id)
-        for sub_order, (sub_code, sub_name) in enumerate(subs):
+        for sub_order, (sub_code, sub_name, *limit) in enumerate(subs):
+            own = dict(rules, time_limit=limit[0], time_unit=limit[1]) if limit else rules
             sub = EventCategory(code=sub_code, name=sub_name, parent_id=major.id, sort_order=sub_order,
-                                **rules)
+                                **own)
             db.session.add(sub)
             db.session.flush()
             log_change("category", sub.id)

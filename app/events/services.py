@@ -76,8 +76,7 @@ def create_quick_report(user, event_id: str, form: QuickReportForm, photo_ids, r
     values, photo_ids, grid = check_quick_report(user, event_id, form, photo_ids, reported_at)
     event = Event(**values)
     event.grid = grid
-    # The relationship is declared without Mapped[...], so mypy sees the property, not the list.
-    event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]  # type: ignore[assignment]
+    event.photos = [EventPhoto(media_id=p, position=i) for i, p in enumerate(photo_ids)]
     db.session.add(event)
     log_change("event", event.id, grid_id=event.grid_id, owner_id=user.id)
     return event

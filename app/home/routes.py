@@ -7,6 +7,7 @@ from sqlalchemy import func
 
 from .. import clock
 from ..auth.models import RoleAssignment, User
+from ..enterprise.routes import officer_page
 from ..events.forms import URGENCY_LABELS
 from ..events.models import Event
 from ..events.workflow import STATE_LABELS, inbox_clause
@@ -163,6 +164,7 @@ HOME_VIEWS = {
     "admin": _admin_home,
     "force": _department_home,  # a roster member with an account: the events called to them
     "member": serve_page,  # the party member's service page
+    "officer": officer_page,  # the enterprise service officer's enterprises
 }
 
 

@@ -19,4 +19,6 @@ def offline_pages(user):
         pages.append("/duties")
     if may(user, "assist.help"):
         pages.append("/assist")
+    if may(user, "enterprise.serve"):
+        pages.append("/enterprise")
     return pages

@@ -34,3 +34,17 @@ class TaskForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = TextAreaField(_l("审批意见"), validators=[Length(max=1000)])
+
+
+BUILDER_ROWS = 6
+
+
+def builder_rows(form_data, max_rows):
+    """The question builder's rows as posted (``_question_builder.html``): at least six, four
+    more when "more" was pressed, never more than ``max_rows``."""
+    count = min(max_rows, max(BUILDER_ROWS, form_data.get("rows", 0, type=int)))
+    if form_data.get("more"):
+        count = min(max_rows, count + 4)
+    return [{"type": form_data.get(f"q{n}-type", "single"), "label": form_data.get(f"q{n}-label", ""),
+             "options": form_data.get(f"q{n}-options", ""), "required": form_data.get(f"q{n}-required")}
+            for n in range(1, count + 1)]

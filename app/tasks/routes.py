@@ -14,11 +14,18 @@ from ..scope.services import CHANGE, get_or_404
 from ..transaction import unit_of_work
 from ..ui import local_time
 from . import services
-from .forms import KIND_LABELS, OUT_OF_LIST, QUESTION_LABELS, STATUS_LABELS, DecisionForm, TaskForm
+from .forms import (
+    KIND_LABELS,
+    OUT_OF_LIST,
+    QUESTION_LABELS,
+    STATUS_LABELS,
+    DecisionForm,
+    TaskForm,
+    builder_rows,
+)
 from .models import Task
 
 bp = Blueprint("tasks", __name__)
-BUILDER_ROWS = 6
 
 
 def _labels():
@@ -92,12 +99,6 @@ def _parse_targets(values, user):
     return targets
 
 
-def _builder_rows(form_data, count):
-    return [{"type": form_data.get(f"q{n}-type", "single"), "label": form_data.get(f"q{n}-label", ""),
-             "options": form_data.get(f"q{n}-options", ""), "required": form_data.get(f"q{n}-required")}
-            for n in range(1, count + 1)]
-
-
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @login_required
 @requires("tasks.assign")
@@ -110,10 +111,7 @@ def new_task():
     form.duty_item_id.choices = [(OUT_OF_LIST, str(_l("—— 清单外事项 ——")))] + [
         (i.id, f"{i.code} {i.category} · {i.title}") for i in items]
     form.targets.choices = _target_choices(current_user)
-    rows_count = min(services.MAX_QUESTIONS, max(BUILDER_ROWS, request.form.get("rows", 0, type=int)))
-    if request.form.get("more"):
-        rows_count = min(services.MAX_QUESTIONS, rows_count + 4)
-    rows = _builder_rows(request.form, rows_count)
+    rows = builder_rows(request.form, services.MAX_QUESTIONS)
     question_errors = {}
     if request.method == "POST" and not request.form.get("more") and form.validate_on_submit():
         questions, question_errors = ([], {})
