@@ -49,7 +49,6 @@ NAV = [
     ("assist.oversee", "assist.desk", _l("帮办"), "log"),
     ("volunteer.keep", "volunteers.desk", _l("报到"), "people"),
     ("volunteer.serve", "volunteers.serve", _l("服务"), "log"),
-    ("enterprise.serve", "enterprise.officer", _l("企业"), "people"),
     ("enterprise.oversee", "enterprise.overview", _l("企业"), "list"),
     ("admin", "admin.tree", _l("组织"), "grid"),
     ("admin", "admin.users", _l("用户"), "people"),

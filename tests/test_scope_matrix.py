@@ -115,6 +115,16 @@ CASES = {
         "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-EV-FRJ"]},
         "member": {"in": None, "out": ["M-FRJ", "GUESS"]},
     },
+    # The 恒隆广场 enterprise service officer: their exclusive grid's records and events only.
+    "officer": {
+        "record": {"in": "REC-HL", "out": ["REC-FRJ", "REC-DMH", "GUESS"]},
+        "event": {"in": None, "out": ["EV-FRJ", "EV-DMH", "GUESS"]},
+        "grid": {"in": "LX-QCL-ACS-03", "out": ["LX-QCL-ACS-01", "LX-DMH-BHZ-03", "OTHER", "GUESS"]},
+        "user": {"in": "officer", "out": ["worker", "o-dmh-bhz-03", "GUESS"]},
+        "task": {"in": None, "out": ["T-FRJ", "T-SURVEY"]},
+        "media": {"in": None, "out": ["PH-TASK-FRJ", "PH-EV-FRJ"]},
+        "member": {"in": None, "out": ["M-FRJ", "GUESS"]},
+    },
     # The second district's command centre sees none of 历下区: not its tasks (the out-of-list
     # one waiting for approval included), events, records or photos.
     "lc-command": {
@@ -294,7 +304,8 @@ def resolve(kind, key):
             return "00000000-0000-4000-8000-00000000dead"
         from app.registry.models import RegistryRecord
 
-        grid = Grid.query.filter_by(code={"REC-FRJ": "LX-QCL-FRJ-01", "REC-DMH": "LX-DMH-BHZ-01"}[key]).one()
+        codes = {"REC-FRJ": "LX-QCL-FRJ-01", "REC-DMH": "LX-DMH-BHZ-01", "REC-HL": "LX-QCL-ACS-03"}
+        grid = Grid.query.filter_by(code=codes[key]).one()
         return RegistryRecord.query.filter_by(grid_id=grid.id).first().id
     if kind == "event":
         return EVENT_IDS.get(key, "00000000-0000-4000-8000-00000000beef")

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func
 
 from .. import clock
+from ..assist.services import desk_summary
 from ..auth.models import RoleAssignment, User
 from ..enterprise.routes import officer_page
 from ..events.forms import URGENCY_LABELS
@@ -18,7 +19,9 @@ from ..registry.pull import pending_for
 from ..scope.services import scope_for
 from ..tasks.models import Task
 from ..tasks.services import my_done, my_targets, pending_approvals, volunteer_time
+from ..volunteers.models import PartyMember
 from ..volunteers.routes import serve_page
+from ..volunteers.services import waiting_to_confirm
 
 bp = Blueprint("home", __name__)
 
@@ -85,6 +88,10 @@ def _secretary_home():
         "reports": Event.query.filter(scope.grid_clause(Event.grid_id), Event.state == "reported",
                                       Event.deleted_at.is_(None)).count(),
         "tasks": Task.query.filter_by(assigner_id=current_user.id, status="open").count(),
+        "assist_overdue": desk_summary(current_user)["overdue"],
+        "members": PartyMember.query.filter(PartyMember.community_id.in_([c.id for c in communities]),
+                                            PartyMember.state == "pending").count(),
+        "services": len(waiting_to_confirm([c.id for c in communities])),
     }
     return render_template("home/secretary.html", communities=communities, grids=grids,
                            staff=staff, waiting=waiting)
