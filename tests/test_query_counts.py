@@ -93,3 +93,55 @@ def test_the_navigation_costs_the_same_whatever_waits(demo, login):
     add_events(10)
     add_tasks(10)
     assert (queries(worker, "/me"), queries(street, "/me")) == before
+
+
+def add_members(n):
+    """n more approved party members of 芙蓉街社区, each with one confirmed service."""
+    from app.auth.models import RoleAssignment
+    from app.org.models import OrgUnit
+    from app.volunteers.models import PartyMember, ReportingUnit, ServiceClaim, ServiceNeed
+
+    community = OrgUnit.query.filter_by(code="LX-QCL-FRJ").one()
+    unit = ReportingUnit.query.filter_by(community_id=community.id).first()
+    need = ServiceNeed.query.filter_by(community_id=community.id).first()
+    secretary = User.query.filter_by(username="secretary").one()
+    for _ in range(n):
+        user = User(username=f"count-{uuid.uuid4().hex[:8]}", display_name="计数党员", password_hash="x")
+        user.assignments.append(RoleAssignment(role="member", org_unit=community))
+        db.session.add(user)
+        db.session.flush()
+        member = PartyMember(user_id=user.id, community_id=community.id, unit_id=unit.id, name="计数党员",
+                             state="approved")
+        db.session.add(member)
+        db.session.flush()
+        db.session.add(ServiceClaim(id=str(uuid.uuid4()), need_id=need.id, member_id=member.id,
+                                    author_id=user.id, state="confirmed", hours=1, confirmed_by=secretary.id,
+                                    confirmed_at=workflow.now()))
+    db.session.commit()
+
+
+def test_the_volunteer_desk_and_a_unit_do_not_query_per_member(demo, login):
+    from app.volunteers.models import ReportingUnit
+
+    desk = login("secretary")
+    unit = ReportingUnit.query.first()
+    before = (queries(desk, "/volunteers"), queries(desk, f"/volunteers/units/{unit.id}"))
+    add_members(20)
+    after = (queries(desk, "/volunteers"), queries(desk, f"/volunteers/units/{unit.id}"))
+    assert after == before, (before, after)
+
+
+def test_the_enterprise_overview_does_not_query_per_grid(demo, login):
+    from app.org.services import apply_geometry, parse_grid_geojson
+
+    command = login("command")
+    before = queries(command, "/enterprise/overview")
+    template = Grid.query.filter_by(code="LX-QCL-ACS-03").one()
+    for k in range(5):
+        grid = Grid(code=f"LX-QCL-ACS-9{k}", name=f"计数专属网格{k}", kind="exclusive",
+                    community_id=template.community_id, street_id=template.street_id,
+                    district_id=template.district_id)
+        apply_geometry(grid, parse_grid_geojson(template.geojson))
+        db.session.add(grid)
+    db.session.commit()
+    assert queries(command, "/enterprise/overview") == before

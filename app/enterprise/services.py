@@ -353,9 +353,12 @@ def overview(user, day=None):
     open_risks = dict(db.session.execute(
         db.select(Event.grid_id, func.count()).where(Event.id.in_(risk_ids), Event.state.in_(OPEN_STATES))
         .group_by(Event.grid_id)).all()) if risk_ids else {}
+    firms: dict = {}
+    for record in enterprises_of(set(ids)):
+        firms[record.grid_id] = firms.get(record.grid_id, 0) + 1
     rows = []
     for grid in grids:
-        enterprises = len(enterprises_of({grid.id}))
+        enterprises = firms.get(grid.id, 0)
         mine = [(state, close, n) for g, state, close, n in needs if g == grid.id]
         closed = sum(n for state, _c, n in mine if state == "closed")
         on_time = sum(n for state, c, n in mine if state == "closed" and c == "on_time")

@@ -114,7 +114,8 @@ def desk():
                            needs=needs, taken=taken, units=units, waiting=services.waiting_to_confirm(ids),
                            totals=totals, month=month, can_keep=may(current_user, "volunteer.keep"),
                            can_units=may(current_user, "volunteer.units"),
-                           NEED_LABELS=services.NEED_LABELS, member_hours=services.confirmed_hours)
+                           NEED_LABELS=services.NEED_LABELS,
+                           member_hours=services.hours_by_member([m.id for m in members]))
 
 
 @bp.post("/volunteers/members/<int:member_id>/decide")
@@ -226,7 +227,7 @@ def unit_detail(unit_id):
                            month_hours=services.confirmed_hours(month, unit_id=unit.id),
                            total_hours=services.confirmed_hours(unit_id=unit.id),
                            can_keep=may(current_user, "volunteer.keep"),
-                           member_hours=services.confirmed_hours)
+                           member_hours=services.hours_by_member([m.id for m in members]))
 
 
 @bp.get("/volunteers/units/<int:unit_id>/report.xlsx")

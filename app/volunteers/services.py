@@ -384,6 +384,17 @@ def confirmed_hours(month=None, **by):
     return round(float(hours or 0), 2), int(count or 0)
 
 
+def hours_by_member(member_ids):
+    """{member id: (hours, services)} of confirmed service, for a page of members at once."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(ServiceClaim.member_id, func.coalesce(func.sum(ServiceClaim.hours), 0), func.count())
+        .where(ServiceClaim.state == "confirmed", ServiceClaim.member_id.in_(list(member_ids)))
+        .group_by(ServiceClaim.member_id))
+    return {m: (round(float(h or 0), 2), int(n)) for m, h, n in rows}
+
+
 def unit_month_rows(unit, month):
     """The unit's month for its home organisation: each confirmed service, by the unit or one of
     its members, with the hours."""
@@ -430,7 +441,13 @@ def volunteer_hours(user, month):
     communities = [c.id for c in communities_kept(user)]
     members = PartyMember.query.filter(PartyMember.community_id.in_(communities),
                                        PartyMember.state == "approved").order_by(PartyMember.name).all()
-    rows += [("member", m.name, confirmed_hours(month, member_id=m.id)[0]) for m in members]
+    lo, hi = month_range(month)
+    month_hours = dict(db.session.execute(
+        db.select(ServiceClaim.member_id, func.coalesce(func.sum(ServiceClaim.hours), 0))
+        .where(ServiceClaim.state == "confirmed", ServiceClaim.member_id.in_([m.id for m in members]),
+               ServiceClaim.confirmed_at >= lo, ServiceClaim.confirmed_at < hi)
+        .group_by(ServiceClaim.member_id)).all()) if members else {}
+    rows += [("member", m.name, round(float(month_hours.get(m.id, 0)), 2)) for m in members]
     return rows
 
 
