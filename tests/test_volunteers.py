@@ -164,3 +164,12 @@ def test_the_demo_has_three_units_members_and_a_join_link(demo):
     assert PartyMember.query.filter_by(state="pending").count() == 1
     assert db.session.get(JoinLink, frj.id) is not None
     assert ServiceClaim.query.filter_by(state="confirmed").count() >= 3
+
+
+def test_a_member_sees_the_grid_outline_but_not_who_works_it(demo, login):
+    from app.org.models import Grid
+
+    grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
+    page = login("member").get(f"/grids/{grid.id}").get_data(as_text=True)
+    assert grid.name in page and "王芳" not in page and "网格力量" not in page
+    assert "王芳" in login("worker").get(f"/grids/{grid.id}").get_data(as_text=True)
