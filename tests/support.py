@@ -139,3 +139,12 @@ def small_district(username="solo-worker", password="gridwalk-demo"):
     assign_role(worker, "grid_worker", grid=grid)
     db.session.commit()
     return grid, worker
+
+
+def quick_reports():
+    """Quick reports (随手拍) in the database: what phones push as ``event.report``. The demo's own
+    cases (its enterprises' needs and the events its risk screenings opened) are left out, so a
+    test counts only what its phone sent."""
+    from app.events.models import Event
+
+    return Event.query.filter(Event.source.in_(("grid_worker", "part_time")))

@@ -7,14 +7,14 @@ import uuid
 import pytest
 from PIL import Image
 
-from app.events.models import Event, EventCategory
+from app.events.models import EventCategory
 from app.extensions import db
 from app.media.models import Media
 from app.org.models import Grid
 from app.sync.models import Mutation
 from tests import support
 from tests.conftest import csrf_from
-from tests.support import Phone, jpeg_bytes
+from tests.support import Phone, jpeg_bytes, quick_reports
 
 phone = support.api_phone  # the API phone fixture, not conftest's browser one
 
@@ -25,8 +25,8 @@ def test_replaying_a_mutation_three_times_gives_one_row(phone):
     answers = [phone.send(mutation).get_json()["results"][0] for _ in range(3)]
     assert [a["status"] for a in answers] == ["applied", "duplicate", "duplicate"]
     assert answers[1]["record_id"] == answers[0]["record_id"] == mutation["record_id"]
-    assert Event.query.count() == 1 and Mutation.query.count() == 1
-    event = Event.query.one()
+    assert quick_reports().count() == 1 and Mutation.query.count() == 1
+    event = quick_reports().one()
     assert event.grid.code == "LX-QCL-FRJ-01" and [p.media_id for p in event.photos] == [photo]
 
 
@@ -37,11 +37,11 @@ def test_same_id_different_content_is_a_conflict(phone):
     changed = {**mutation, "data": {**mutation["data"], "description": "别的内容"}}
     answer = phone.send(changed).get_json()["results"][0]
     assert answer["status"] == "conflict"
-    assert Event.query.one().description == "路口垃圾堆积"
+    assert quick_reports().one().description == "路口垃圾堆积"
     # A new mutation trying to reuse the record id is a conflict too, never a second event.
     again = {**phone.report([photo]), "record_id": mutation["record_id"]}
     assert phone.send(again).get_json()["results"][0]["status"] == "conflict"
-    assert Event.query.count() == 1
+    assert quick_reports().count() == 1
 
 
 def test_rejected_with_field_errors_and_nothing_stored(phone):
@@ -59,7 +59,7 @@ def test_rejected_with_field_errors_and_nothing_stored(phone):
     missing = phone.report([str(uuid.uuid4())])
     answer = phone.send(missing).get_json()["results"][0]
     assert answer["status"] == "rejected" and answer["code"] == "media_missing"
-    assert Event.query.count() == 0 and Mutation.query.count() == 0
+    assert quick_reports().count() == 0 and Mutation.query.count() == 0
 
 
 def test_a_mutation_by_another_author_is_refused_and_not_stored(phone):
@@ -68,7 +68,7 @@ def test_a_mutation_by_another_author_is_refused_and_not_stored(phone):
     other["author_id"] = phone.user_id + 1
     answer = phone.send(other).get_json()["results"][0]
     assert answer["status"] == "forbidden" and answer["code"] == "other_author"
-    assert Event.query.count() == 0
+    assert quick_reports().count() == 0
 
 
 def test_roles_that_cannot_report_are_forbidden(demo, login, app, tmp_path):
@@ -78,7 +78,7 @@ def test_roles_that_cannot_report_are_forbidden(demo, login, app, tmp_path):
     photo, _ = secretary.put_photo()
     answer = secretary.send(secretary.report([photo])).get_json()["results"][0]
     assert answer["status"] == "forbidden"
-    assert Event.query.count() == 0
+    assert quick_reports().count() == 0
 
 
 @pytest.mark.parametrize("raw, status, code", [
@@ -90,7 +90,7 @@ def test_bad_push_bodies_get_a_clear_4xx(phone, raw, status, code):
     response = phone.send(raw=raw)
     assert response.status_code == status and response.get_json()["error"] == code
     assert response.get_json()["message"]
-    assert Event.query.count() == 0
+    assert quick_reports().count() == 0
 
 
 def test_unknown_kind_and_wrong_types_are_rejected_per_mutation(phone):
@@ -103,7 +103,7 @@ def test_unknown_kind_and_wrong_types_are_rejected_per_mutation(phone):
     assert "kind" in results[0]["errors"]
     assert {"lon", "category_id"} <= set(results[1]["errors"])
     assert {"id", "author_id"} <= set(results[2]["errors"])
-    assert Event.query.count() == 0
+    assert quick_reports().count() == 0
 
 
 def test_push_without_session_or_csrf(demo, client, app):
@@ -305,7 +305,7 @@ def test_concurrent_identical_pushes_give_one_row(phone, app):
     assert not errors
     assert sorted(statuses) == ["applied"] + ["duplicate"] * 5
     db.session.remove()
-    assert Event.query.count() == 1 and Mutation.query.count() == 1
+    assert quick_reports().count() == 1 and Mutation.query.count() == 1
 
 
 def test_outbox_file_ingest_is_idempotent(phone, login):
@@ -322,7 +322,7 @@ def test_outbox_file_ingest_is_idempotent(phone, login):
         page = secretary.post("/sync/ingest", content_type="multipart/form-data", data={
             "csrf_token": token, "file": (io.BytesIO(json.dumps(outbox).encode()), "outbox.json")})
         assert expected in page.get_data(as_text=True)
-    event = Event.query.one()
+    event = quick_reports().one()
     assert event.reporter.username == "worker" and event.photos[0].media_id == photo_id
     # Each record applied from a file is audited: who brought it in, whose it is, what it is.
     from app.audit.models import AuditLog
@@ -339,7 +339,7 @@ def test_outbox_file_ingest_is_idempotent(phone, login):
     page = other.post("/sync/ingest", content_type="multipart/form-data", data={
         "csrf_token": token, "file": (io.BytesIO(json.dumps(outbox).encode()), "outbox.json")})
     assert "forbidden" in page.get_data(as_text=True)
-    assert Event.query.count() == 1
+    assert quick_reports().count() == 1
     # Riders and workers cannot open the ingest page.
     assert phone.client.get("/sync/ingest").status_code == 403
 
@@ -365,14 +365,14 @@ def test_report_form_works_without_javascript(demo, login, app, tmp_path):
             "photo_files": [(io.BytesIO(jpeg_bytes()), "a.jpg"), (io.BytesIO(jpeg_bytes()), "b.jpg")]}
     response = client.post("/report", data=form, content_type="multipart/form-data")
     assert response.status_code == 302
-    event = Event.query.one()
+    event = quick_reports().one()
     assert event.grid.code == "LX-QCL-FRJ-02" and event.source == "part_time"
     assert len(event.photos) == 2 and event.urgency == "urgent"
     # Missing photos: the page says so and stores nothing more.
     form = {**form, "csrf_token": csrf_from(page), "photo_files": []}
     again = client.post("/report", data=form, content_type="multipart/form-data")
     assert again.status_code == 200 and "至少需要 1 张照片" in again.get_data(as_text=True)
-    assert Event.query.count() == 1
+    assert quick_reports().count() == 1
 
 
 def test_nothing_personal_is_kept_by_a_cache(phone, login):
