@@ -187,3 +187,22 @@ def test_enterprise_fields_and_a_checked_uscc(demo, login):
                                                "org_type": "enterprise", "uscc": "91370102MA3C5G8X20"},
                               form_version=2)
     assert bad["status"] == "rejected" and "uscc" in bad["errors"]
+
+
+def test_saving_an_older_version_of_a_survey_is_refused_with_a_reason(demo, login):
+    """Found by an outside probe: a second save from the first version's page gave a 500."""
+    street = login("street")
+    survey = EconomicSurvey.query.filter_by(active=True).one()
+
+    def save(label):
+        page = street.get(f"/enterprise/surveys/{survey.id}").get_data(as_text=True)
+        return street.post(f"/enterprise/surveys/{survey.id}", data={
+            "csrf_token": csrf_from(page), "title": survey.title, "owner_unit_id": survey.owner_unit_id,
+            "rows": 6, "q1-label": label, "q1-type": "number"})
+
+    assert save("本月用电量（千瓦时）").status_code == 302
+    stale = save("本月用水量（吨）")
+    assert stale.status_code in (200, 404)
+    assert EconomicSurvey.query.filter_by(series=survey.series).count() == 2
+    if stale.status_code == 200:
+        assert "新版本" in stale.get_data(as_text=True)

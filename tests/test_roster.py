@@ -218,3 +218,14 @@ def test_the_police_officer_on_the_roster_is_called_to_an_event_and_handles_it(d
     db.session.commit()
     assert officer.get(f"/events/{other.id}").status_code == 404
     assert officer.get("/registry").status_code == 404
+
+
+def test_an_account_is_linked_only_on_grids_its_force_role_covers(demo, login):
+    """Found by an outside probe: another community's secretary linked the 芙蓉街 police account
+    to her own grid, and could then call that officer to her events."""
+    acs = login("s-qcl-acs")
+    before = ForceMember.query.count()
+    html = form_post(acs, "/roster/new", {"force": "professional", "name": "借调民警", "post": "民警",
+                                          "grids": [grid("LX-QCL-ACS-01").id], "username": "police"}
+                     ).get_data(as_text=True)
+    assert "没有网格联动力量账号" in html and ForceMember.query.count() == before

@@ -173,3 +173,42 @@ def test_a_member_sees_the_grid_outline_but_not_who_works_it(demo, login):
     page = login("member").get(f"/grids/{grid.id}").get_data(as_text=True)
     assert grid.name in page and "王芳" not in page and "网格力量" not in page
     assert "王芳" in login("worker").get(f"/grids/{grid.id}").get_data(as_text=True)
+
+
+def test_months_beyond_the_calendar_and_join_links_for_a_street_are_refused(demo, login):
+    """Found by an outside probe: month=9999-12 gave a 500, and a street's or district's join
+    link was issued though sign-ups through it could only fail."""
+    street = login("street")
+    unit = ReportingUnit.query.first()
+    for url in ("/volunteers/hours?month=9999-12", "/volunteers/hours?month=9999-12&format=xlsx",
+                f"/volunteers/units/{unit.id}/report.xlsx?month=9999-12",
+                f"/volunteers/units/{unit.id}/report.xlsx?month=1900-01"):
+        assert street.get(url).status_code in (200, 404), url
+    qcl = OrgUnit.query.filter_by(code="LX-QCL").one()
+    assert street.get(f"/volunteers/join-link/{qcl.id}").status_code == 404
+    assert login("admin").get(f"/volunteers/join-link/{qcl.parent_id}").status_code == 404
+    assert JoinLink.query.filter_by(community_id=qcl.id).first() is None
+
+
+def test_a_claim_sent_back_keeps_its_place(demo, login):
+    """Found by an outside probe: a claim sent back for more freed its place, so a one-place
+    need took a second claim."""
+    secretary = login("secretary")
+    frj = community()
+    post_form(secretary, "/volunteers/needs/new", {"community_id": frj.id, "kind": "wish",
+                                                   "title": "陪老人去医院复诊", "slots": 1, "hours": 3})
+    need = ServiceNeed.query.filter_by(title="陪老人去医院复诊").one()
+    member = Phone(login("member"))
+    claim_id = str(uuid.uuid4())
+    assert member.push("service.claim", claim_id, {"need_id": need.id})["status"] == "applied"
+    assert member.push("service.log", claim_id, {"hours": 3, "note": "陪同复诊"})["status"] == "applied"
+    post_form(secretary, f"/volunteers/claims/{claim_id}/confirm", {"accept": "0", "note": "请补充照片"},
+              page="/volunteers")
+    assert db.session.get(ServiceClaim, claim_id).state == "returned"
+    other = Phone(login("m-frj-01"))
+    second = other.push("service.claim", str(uuid.uuid4()), {"need_id": need.id})
+    assert second["status"] == "rejected" and second["code"] == "full"
+    again = member.push("service.claim", str(uuid.uuid4()), {"need_id": need.id})
+    assert again["status"] == "rejected" and again["code"] == "exists"
+    relogged = member.push("service.log", claim_id, {"hours": 3, "note": "陪同复诊，附照片"})
+    assert relogged["status"] == "applied"

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from .. import clock
-from ..errors import Forbidden, Rejected
+from ..errors import Conflict, Forbidden, Rejected
 from ..events import workcal
 from ..extensions import db
 from ..ids import is_uuid
@@ -75,7 +75,7 @@ def create_request(user, request_id, data, at=None):
     if not is_uuid(request_id):
         raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
     if db.session.get(AssistRequest, request_id) is not None:
-        raise Rejected({"record_id": [str(_l("这条帮办记录已存在"))]}, code="exists")
+        raise Conflict()  # the record id is taken: answered conflict, record_exists
     errors = {}
     item_id = data.get("item_id")
     item = db.session.get(ConvenienceItem, item_id) if isinstance(item_id, int) else None

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from .. import clock
-from ..errors import Forbidden, Rejected
+from ..errors import Conflict, Forbidden, Rejected
 from ..events.models import Event, EventCategory, EventPhoto
 from ..events.workflow import OPEN_STATES
 from ..extensions import db
@@ -114,7 +114,7 @@ def record_need(user, event_id, data, at=None):
     if not is_uuid(event_id):
         raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
     if db.session.get(Event, event_id) is not None:
-        raise Rejected({"record_id": [str(_l("这条诉求已记录"))]}, code="exists")
+        raise Conflict()  # the record id is taken: answered conflict, record_exists
     errors = {}
     category = next((c for c in need_categories() if c.id == data.get("category_id")), None)
     if category is None:
@@ -155,6 +155,8 @@ def answer_survey(user, answer_id, data, at=None):
     enterprise = _officer_enterprise(user, data.get("enterprise_id"))
     if not is_uuid(answer_id):
         raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
+    if db.session.get(SurveyAnswer, answer_id) is not None:
+        raise Conflict()
     survey_id = data.get("survey_id")
     survey = db.session.get(EconomicSurvey, survey_id) if isinstance(survey_id, int) else None
     grid = db.session.get(Grid, enterprise.grid_id)
@@ -199,6 +201,8 @@ def save_survey(user, owner_unit, title, questions, survey=None):
         raise Rejected({"title": [str(_l("请填写标题（最多 120 字）"))]})
     if not questions:
         raise Rejected({"questions": [str(_l("请至少设置一道题"))]})
+    if survey is not None and not survey.active:
+        raise Rejected({"title": [str(_l("这份问卷已有新版本，请在最新版本上修改"))]}, code="stale")
     if survey is not None and survey.questions == questions:
         survey.title = title
         db.session.flush()
@@ -207,7 +211,9 @@ def save_survey(user, owner_unit, title, questions, survey=None):
     series = str(uuid.uuid4())
     if survey is not None:
         survey.active = False
-        series, version = survey.series, survey.version + 1
+        series = survey.series
+        newest = db.session.query(func.max(EconomicSurvey.version)).filter_by(series=series).scalar()
+        version = (newest or 0) + 1
     for old in EconomicSurvey.query.filter_by(owner_unit_id=owner_unit.id, active=True):
         old.active = False  # one survey in force per street
     row = EconomicSurvey(series=series, version=version, title=title, questions=questions,
@@ -242,6 +248,8 @@ def screen(user, screening_id, data, at=None):
     enterprise = _officer_enterprise(user, data.get("enterprise_id"))
     if not is_uuid(screening_id):
         raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
+    if db.session.get(RiskScreening, screening_id) is not None:
+        raise Conflict()
     period = data.get("period")
     if not isinstance(period, str) or period > period_of(clock.local_today()):
         raise Rejected({"period": [str(_l("排查月份无效"))]})

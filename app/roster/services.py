@@ -85,8 +85,9 @@ def _clean(user, values, member=None):
     if username:
         # Accounts are made by the admin with the "force" role; a keeper only links one here.
         account = User.query.filter_by(username=username).first()
-        if account is None or "force" not in account.roles:
-            errors["username"] = [_("找不到网格联动力量账号 %(u)s（账号由系统管理员开通）", u=username)]
+        force_grids = {a.grid_id for a in account.assignments if a.role == "force"} if account else set()
+        if account is None or not grids or not {g.id for g in grids} <= force_grids:
+            errors["username"] = [_("所选网格没有网格联动力量账号 %(u)s（账号由系统管理员开通）", u=username)]
     if errors:
         raise Rejected(errors)
     cleaned = {"force": force, "name": name, "post": post, "unit": unit, "grids": grids,

@@ -282,7 +282,7 @@ def hours():
         abort(404)
     month = services.parse_month(request.args.get("month", ""))
     if month is None:
-        month = services.parse_month("")
+        abort(404)
     rows = services.volunteer_hours(current_user, month)
     if request.args.get("format") == "xlsx":
         table = [["类别", "姓名", "时长（小时）"]] + [[{"rider": "兼职网格员", "member": "报到党员"}[k], n, h]

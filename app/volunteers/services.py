@@ -10,7 +10,7 @@ from sqlalchemy import func, or_
 from .. import clock
 from ..auth.models import User
 from ..auth.services import assign_role, hash_password
-from ..errors import Forbidden, Rejected
+from ..errors import Conflict, Forbidden, Rejected
 from ..extensions import db
 from ..ids import is_uuid
 from ..media.services import media_owners, photo_holder, rows_naming
@@ -108,7 +108,7 @@ def register_unit(user, community, values):
 
 def join_link(user, community):
     """The community's join link, made on first asking (by those who keep its members)."""
-    if not _keeps(user, community.id):
+    if community.level != "community" or not _keeps(user, community.id):
         raise Forbidden(_l("你不能发布这个社区的报到链接"))
     link = db.session.get(JoinLink, community.id)
     if link is None:
@@ -219,8 +219,8 @@ def close_need(user, need):
 
 
 def _taken(need_id):
-    return ServiceClaim.query.filter(ServiceClaim.need_id == need_id,
-                                     ServiceClaim.state != "returned").count()
+    # A claim sent back for more (returned) is still its member's: it keeps its place.
+    return ServiceClaim.query.filter(ServiceClaim.need_id == need_id).count()
 
 
 def _moment(at):
@@ -241,8 +241,10 @@ def claim(user, claim_id, need_id, at=None):
         raise Rejected({"need_id": [str(_l("需求不存在或不属于你的社区"))]}, code="not_found")
     if need.state != "open":
         raise Rejected({"need_id": [str(_l("这个需求已结束"))]}, code="need_closed")
-    if ServiceClaim.query.filter(ServiceClaim.need_id == need.id, ServiceClaim.member_id == member.id,
-                                 ServiceClaim.state != "returned").first():
+    if db.session.get(ServiceClaim, claim_id) is not None:
+        raise Conflict()
+    mine = ServiceClaim.query.filter(ServiceClaim.need_id == need.id, ServiceClaim.member_id == member.id)
+    if mine.first():
         raise Rejected({"need_id": [str(_l("你已认领过这个需求"))]}, code="exists")
     if _taken(need.id) >= need.slots:
         raise Rejected({"need_id": [str(_l("名额已满"))]}, code="full")
@@ -343,8 +345,7 @@ def taken_counts(need_ids):
     if not need_ids:
         return {}
     q = (db.select(ServiceClaim.need_id, func.count())
-         .where(ServiceClaim.need_id.in_(need_ids), ServiceClaim.state != "returned")
-         .group_by(ServiceClaim.need_id))
+         .where(ServiceClaim.need_id.in_(need_ids)).group_by(ServiceClaim.need_id))
     return dict(db.session.execute(q).all())
 
 
@@ -459,7 +460,10 @@ def parse_date(value):
 
 
 def parse_month(value):
+    """The first day of a YYYY-MM month (this month when empty), or None when it is not one the
+    app's clock can hold (2000–2099: a month's end must exist as a date)."""
     try:
-        return datetime.strptime(value, "%Y-%m").date() if value else clock.local_today().replace(day=1)
+        month = datetime.strptime(value, "%Y-%m").date() if value else clock.local_today().replace(day=1)
     except ValueError:
         return None
+    return month if 2000 <= month.year <= 2099 else None
