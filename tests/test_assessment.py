@@ -96,7 +96,8 @@ def test_community_grid_and_street_roll_up(october):
     street_result = assess(grids_under(street), "month", OCTOBER, today=NOV_TODAY)
     s_rows, s_total, s_child = breakdown(street, street_result)
     assert s_child == "community_id" and {r["name"] for r in s_rows} == {"芙蓉街社区", "按察司街社区"}
-    assert s_total["workers"] == 7 and s_total["patrol_hours"] == 20
+    # Six grid workers, the leader, and the 恒隆广场 officer (an exclusive grid's worker).
+    assert s_total["workers"] == 8 and s_total["patrol_hours"] == 20
 
 
 def test_a_week_prorates_monthly_targets(october):

@@ -206,3 +206,19 @@ def test_saving_an_older_version_of_a_survey_is_refused_with_a_reason(demo, logi
     assert EconomicSurvey.query.filter_by(series=survey.series).count() == 2
     if stale.status_code == 200:
         assert "新版本" in stale.get_data(as_text=True)
+
+
+def test_screenings_count_as_the_officers_enterprise_visits(demo, login):
+    """The checklist's 企业走访（服务专员） counts the officer's screenings of the month."""
+    from app.duties.services import progress
+
+    officer_user = User.query.filter_by(username="officer").one()
+    today = clock.local_today()
+    _checklist, rows = progress(officer_user.id, today)
+    visits = next(row for row in rows if row[0].title == "企业走访（服务专员）")
+    mine = RiskScreening.query.filter_by(author_id=officer_user.id).all()
+    this_month = [r for r in mine if clock.local_day(r.screened_at).replace(day=1) == today.replace(day=1)]
+    assert visits[2] == len(this_month) > 0
+    elderly = next(row for row in rows if row[0].title == "独居老人走访")
+    assert elderly[2] == 0  # other visit items are not screenings
+    assert login("officer").get("/duties").status_code == 200

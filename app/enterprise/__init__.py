@@ -3,7 +3,9 @@ risk screening, and the street's and district's view."""
 
 
 def register(app):
-    from . import services  # noqa: F401  (scope rules, sync handlers, photo holders)
+    from ..duties.services import register_code_evidence
+    from . import services  # scope rules, sync handlers, photo holders
     from .routes import bp
 
+    register_code_evidence(services.duty_evidence)
     app.register_blueprint(bp)

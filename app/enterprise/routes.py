@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..errors import DomainError
+from ..events.workflow import STATE_LABELS
 from ..exports import table_download
 from ..org.models import Grid, OrgUnit
 from ..registry.forms import INDUSTRIES
@@ -61,7 +62,7 @@ def officer():
 @requires("enterprise.oversee")
 def overview():
     period, rows = services.overview(current_user)
-    return render_template("enterprise/overview.html", period=period, rows=rows)
+    return render_template("enterprise/overview.html", period=period, rows=rows, STATES=STATE_LABELS)
 
 
 def _owner_units():

@@ -5,7 +5,7 @@ import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func
+from sqlalchemy import false, func
 
 from .. import clock
 from ..errors import Conflict, Forbidden, Rejected
@@ -294,6 +294,18 @@ def apply_screening(user, mutation):
     return {"record_id": row.id, "events": row.event_ids}
 
 
+def duty_evidence(item, lo, hi):
+    """Risk screenings count as enterprise visits (the checklist's 企业走访（服务专员）: a visit
+    item limited to organisations); for other items, nothing."""
+    flt = item.evidence_filter or {}
+    author = RiskScreening.author_id
+    query = db.select(author, func.count()).select_from(RiskScreening).where(
+        RiskScreening.screened_at >= lo, RiskScreening.screened_at < hi)
+    if item.evidence != "visit" or flt.get("kind") != "organisation" or flt.get("tag"):
+        query = query.where(false())
+    return author, query
+
+
 # --- scope -----------------------------------------------------------------------------------
 
 def _oversees_grid(user, grid_id):
@@ -370,8 +382,11 @@ def overview(user, day=None):
         mine = [(state, close, n) for g, state, close, n in needs if g == grid.id]
         closed = sum(n for state, _c, n in mine if state == "closed")
         on_time = sum(n for state, c, n in mine if state == "closed" and c == "on_time")
+        by_state: dict = {}
+        for state, _c, n in mine:
+            by_state[state] = by_state.get(state, 0) + n
         rows.append({
-            "grid": grid, "enterprises": enterprises,
+            "grid": grid, "enterprises": enterprises, "by_state": by_state,
             "needs_open": sum(n for state, _c, n in mine if state in OPEN_STATES),
             "needs_closed": closed, "on_time_rate": round(100 * on_time / closed, 1) if closed else None,
             "surveyed": answered.get(grid.id, 0), "screened": screened.get(grid.id, 0),
