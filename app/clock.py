@@ -109,3 +109,11 @@ def client_time(value):
     except (ValueError, OverflowError):
         return None
     return parsed if EARLIEST <= parsed < LATEST else None
+
+
+def recorded_at(value) -> datetime:
+    """When a phone says something was done (its ISO time): never later than now, and now when it
+    gives none or a time that is not one. Records made offline keep the moment they were made."""
+    claimed = client_time(value) if value else None
+    moment = now()
+    return min(claimed, moment) if claimed else moment

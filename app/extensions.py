@@ -5,6 +5,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.orm import declared_attr
+
+from . import clock
 
 # Named constraints so that Alembic migrations are the same on SQLite and PostgreSQL.
 naming_convention = {
@@ -31,3 +34,30 @@ def owned_rows(model, back_populates, order_by):
     """The rows that belong to this one alone: saved, ordered and deleted with it."""
     return db.relationship(model, back_populates=back_populates, order_by=order_by,
                            cascade="all, delete-orphan")
+
+
+class Made:
+    """Who made a row at the desk, and when: surveys, reporting units, service needs."""
+
+    @declared_attr
+    def created_by(cls):
+        return required_ref("user.id")
+
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+
+
+class LoggedMove:
+    """What every log of moves keeps of one move: who made it, when, its note and photos (an
+    event's actions, a 帮办 request's steps)."""
+
+    @declared_attr
+    def actor_id(cls):
+        return db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+
+    note = db.Column(db.Text)
+    photos = db.Column(db.JSON, nullable=False, default=list)
+    at = db.Column(db.DateTime, nullable=False, default=clock.now)
+
+    @declared_attr
+    def actor(cls):
+        return db.relationship("User", foreign_keys=f"{cls.__name__}.actor_id")

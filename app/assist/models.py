@@ -1,7 +1,7 @@
 """帮办代办: a worker applies for a convenience service (便民事项) on a resident's behalf, with the
 resident's consent, and follows it through to done or refused."""
 from .. import clock
-from ..extensions import db, owned_rows, required_ref
+from ..extensions import LoggedMove, db, owned_rows, required_ref
 
 
 class ConvenienceItem(db.Model):
@@ -42,25 +42,21 @@ class AssistRequest(db.Model):
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
+    steps = owned_rows("AssistStep", "request", "AssistStep.id")
     item = db.relationship("ConvenienceItem")
     resident = db.relationship("RegistryRecord")
     grid = db.relationship("Grid")
     worker = db.relationship("User")
-    steps = owned_rows("AssistStep", "request", "AssistStep.id")
 
 
-class AssistStep(db.Model):
-    """One move of a request: to which state, by whom, when, with a note and receipt photos."""
+class AssistStep(LoggedMove, db.Model):
+    """One move of a request: to which state; who, when (the phone's time), note and receipt
+    photos are the LoggedMove's."""
 
     __tablename__ = "assist_step"
 
     id = db.Column(db.Integer, primary_key=True)
-    request_id = db.Column(db.String(36), db.ForeignKey("assist_request.id"), nullable=False, index=True)
     to_state = db.Column(db.String(12), nullable=False)
-    actor_id = required_ref("user.id")
-    note = db.Column(db.Text, nullable=False, default="")
-    photos = db.Column(db.JSON, nullable=False, default=list)
-    at = db.Column(db.DateTime, nullable=False, default=clock.now)  # when it was done (the phone's time)
+    request_id = db.Column(db.String(36), db.ForeignKey("assist_request.id"), nullable=False, index=True)
 
     request = db.relationship("AssistRequest", back_populates="steps")
-    actor = db.relationship("User")

@@ -9,12 +9,12 @@ from ..errors import Conflict, Forbidden, Rejected
 from ..events import workcal
 from ..extensions import db
 from ..ids import is_uuid
-from ..media.services import media_owners, photo_holder, rows_naming
+from ..media.services import own_photos, photo_holder, rows_naming
 from ..registry.models import RegistryRecord
 from ..registry.services import record_rule
 from ..scope.permissions import may
 from ..scope.services import VIEW, rule, scope_for
-from ..sync.services import handler
+from ..sync.services import record_handler
 from .models import AssistRequest, AssistStep, ConvenienceItem
 
 STATES = {
@@ -54,20 +54,6 @@ def _step_photos(media):
     return rows_naming(AssistStep, AssistStep.photos, media, AssistStep.actor_id)
 
 
-def _photos(user, data):
-    photos = [p.lower() for p in data.get("photos") or [] if isinstance(p, str)][:9]
-    owners = media_owners(photos)
-    if any(owners.get(p) != user.id for p in photos):
-        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
-    return photos
-
-
-def _moment(at):
-    claimed = clock.client_time(at) if at else None
-    now = clock.now()
-    return min(claimed, now) if claimed else now
-
-
 def create_request(user, request_id, data, at=None):
     """A request recorded for a resident (maybe offline days ago). Raises Rejected / Forbidden."""
     if not may(user, "assist.help"):
@@ -96,8 +82,8 @@ def create_request(user, request_id, data, at=None):
         errors["note"] = [str(_l("说明最多 1000 字"))]
     if errors:
         raise Rejected(errors)
-    photos = _photos(user, data)
-    moment = _moment(at)
+    photos = own_photos(user, data.get("photos"))
+    moment = clock.recorded_at(at)
     due = workcal.add_working_days(clock.to_local(moment), item.time_limit_days).date()
     request = AssistRequest(id=request_id, item_id=item.id, resident_id=resident.id, grid_id=resident.grid_id,
                             worker_id=user.id, state="accepted", consent_method=method, consent_at=moment,
@@ -130,8 +116,8 @@ def advance(user, request_id, data, at=None):
         errors["satisfaction"] = [str(_l("满意度为 1–5，办结时填写"))]
     if errors:
         raise Rejected(errors)
-    photos = _photos(user, data)
-    moment = _moment(at)
+    photos = own_photos(user, data.get("photos"))
+    moment = clock.recorded_at(at)
     request.state = to
     request.version += 1
     if to in ("done", "refused"):
@@ -157,16 +143,10 @@ def record_callback(user, request, satisfaction, note=""):
     return request
 
 
-@handler("assist.create")
-def apply_create(user, mutation):
-    request = create_request(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": request.id, "version": request.version, "due_on": request.due_on.isoformat()}
-
-
-@handler("assist.advance")
-def apply_advance(user, mutation):
-    request = advance(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": request.id, "version": request.version, "state": request.state}
+record_handler("assist.create", create_request, lambda r: {
+    "record_id": r.id, "version": r.version, "due_on": r.due_on.isoformat()})
+record_handler("assist.advance", advance,
+               lambda r: {"record_id": r.id, "version": r.version, "state": r.state})
 
 
 # --- what the worker and the office see ------------------------------------------------------

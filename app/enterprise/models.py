@@ -2,10 +2,10 @@
 enterprise, and the risk screening of each enterprise each month. Enterprise needs (企业诉求)
 are events on the closed loop, with the enterprise as the event's subject."""
 from .. import clock
-from ..extensions import db, required_ref
+from ..extensions import Made, db, required_ref
 
 
-class EconomicSurvey(db.Model):
+class EconomicSurvey(Made, db.Model):
     """One version of a survey. A changed survey is a new version of the same series; answers
     name the version they were given against."""
 
@@ -18,8 +18,6 @@ class EconomicSurvey(db.Model):
     questions = db.Column(db.JSON, nullable=False, default=list)  # the task builder's format
     owner_unit_id = required_ref("org_unit.id")  # the street (or district) whose enterprises answer
     active = db.Column(db.Boolean, nullable=False, default=True)
-    created_by = required_ref("user.id")
-    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     owner_unit = db.relationship("OrgUnit")
 

@@ -13,12 +13,12 @@ from ..events.models import Event, EventCategory, EventPhoto
 from ..events.workflow import OPEN_STATES
 from ..extensions import db
 from ..ids import is_uuid
-from ..media.services import media_owners, photo_holder, rows_naming
+from ..media.services import own_photos, photo_holder, rows_naming
 from ..org.models import Grid
 from ..registry.models import RegistryRecord
 from ..scope.permissions import may
 from ..scope.services import CHANGE, VIEW, rule, scope_for
-from ..sync.services import handler, log_change
+from ..sync.services import log_change, record_handler
 from ..tasks.services import clean_answers
 from .models import EconomicSurvey, RiskScreening, SurveyAnswer
 
@@ -60,6 +60,26 @@ def enterprises_of(grid_ids):
     return [r for r in rows if is_enterprise(r)]
 
 
+def _new_record_for(user, model, record_id, data):
+    """The enterprise a new officer's record (of ``model``, under the phone's ``record_id``) is
+    about. Raises Forbidden (not an officer), Rejected (not their enterprise, a bad id) or
+    Conflict (the id is taken)."""
+    enterprise = _officer_enterprise(user, data.get("enterprise_id"))
+    if not is_uuid(record_id):
+        raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
+    if db.session.get(model, record_id) is not None:
+        raise Conflict()  # answered conflict, record_exists
+    return enterprise
+
+
+def _month(data, message):
+    """The YYYY-MM a survey answer or screening is for: this month or an earlier one."""
+    period = data.get("period")
+    if not isinstance(period, str) or period > period_of(clock.local_today()):
+        raise Rejected({"period": [str(message)]})
+    return period
+
+
 def _officer_enterprise(user, enterprise_id):
     if not may(user, "enterprise.serve"):
         raise Forbidden(_l("只有企业服务专员可以记录"))
@@ -67,20 +87,6 @@ def _officer_enterprise(user, enterprise_id):
     if not is_enterprise(record) or record.grid_id not in officer_grid_ids(user):
         raise Rejected({"enterprise_id": [str(_l("请选择你所服务网格的企业"))]}, code="not_found")
     return record
-
-
-def _photos(user, data):
-    photos = [p.lower() for p in data.get("photos") or [] if isinstance(p, str)][:9]
-    owners = media_owners(photos)
-    if any(owners.get(p) != user.id for p in photos):
-        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
-    return photos
-
-
-def _moment(at):
-    claimed = clock.client_time(at) if at else None
-    now = clock.now()
-    return min(claimed, now) if claimed else now
 
 
 def _open_case(user, event_id, category, description, enterprise, urgency, photos, moment):
@@ -110,11 +116,7 @@ def need_categories():
 
 def record_need(user, event_id, data, at=None):
     """An enterprise need (企业诉求), opened as a case. Raises Rejected / Forbidden."""
-    enterprise = _officer_enterprise(user, data.get("enterprise_id"))
-    if not is_uuid(event_id):
-        raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
-    if db.session.get(Event, event_id) is not None:
-        raise Conflict()  # the record id is taken: answered conflict, record_exists
+    enterprise = _new_record_for(user, Event, event_id, data)
     errors = {}
     category = next((c for c in need_categories() if c.id == data.get("category_id")), None)
     if category is None:
@@ -127,16 +129,14 @@ def record_need(user, event_id, data, at=None):
         errors["urgency"] = [str(_l("紧急程度无效"))]
     if errors:
         raise Rejected(errors)
-    photos = _photos(user, data)
-    event = _open_case(user, event_id, category, description, enterprise, urgency, photos, _moment(at))
+    photos = own_photos(user, data.get("photos"))
+    moment = clock.recorded_at(at)
+    event = _open_case(user, event_id, category, description, enterprise, urgency, photos, moment)
     db.session.flush()
     return event
 
 
-@handler("enterprise.need")
-def apply_need(user, mutation):
-    event = record_need(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": event.id, "version": event.version}
+record_handler("enterprise.need", record_need, lambda e: {"record_id": e.id, "version": e.version})
 
 
 # --- the economic survey ---------------------------------------------------------------------
@@ -152,11 +152,7 @@ def survey_for_grid(grid):
 
 
 def answer_survey(user, answer_id, data, at=None):
-    enterprise = _officer_enterprise(user, data.get("enterprise_id"))
-    if not is_uuid(answer_id):
-        raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
-    if db.session.get(SurveyAnswer, answer_id) is not None:
-        raise Conflict()
+    enterprise = _new_record_for(user, SurveyAnswer, answer_id, data)
     survey_id = data.get("survey_id")
     survey = db.session.get(EconomicSurvey, survey_id) if isinstance(survey_id, int) else None
     grid = db.session.get(Grid, enterprise.grid_id)
@@ -165,13 +161,11 @@ def answer_survey(user, answer_id, data, at=None):
         raise Rejected({"survey_id": [str(_l("这份调查不适用于该企业"))]}, code="not_found")
     if survey.id != current.id or data.get("version") != survey.version:
         raise Rejected({"survey_id": [str(_l("调查问卷已更新，请刷新后重新填写"))]}, code="stale")
-    period = data.get("period")
-    today = clock.local_today()
-    if not isinstance(period, str) or period > period_of(today):
-        raise Rejected({"period": [str(_l("调查月份无效"))]})
-    if SurveyAnswer.query.filter_by(series=survey.series, enterprise_id=enterprise.id, period=period).first():
+    period = _month(data, _l("调查月份无效"))
+    if SurveyAnswer.query.filter_by(series=survey.series, enterprise_id=enterprise.id,
+                                    period=period).first():
         raise Rejected({"period": [str(_l("该企业本月已填报"))]}, code="exists")
-    photos = _photos(user, data)
+    photos = own_photos(user, data.get("photos"))
     answers, errors = clean_answers(survey.questions, data.get("answers"), photos)
     if not answers and not errors:
         errors["answers"] = [str(_l("请至少回答一题"))]
@@ -179,16 +173,13 @@ def answer_survey(user, answer_id, data, at=None):
         raise Rejected(errors)
     row = SurveyAnswer(id=answer_id, survey_id=survey.id, series=survey.series, enterprise_id=enterprise.id,
                        grid_id=enterprise.grid_id, period=period, answers=answers, photos=photos,
-                       author_id=user.id, answered_at=_moment(at))
+                       author_id=user.id, answered_at=clock.recorded_at(at))
     db.session.add(row)
     db.session.flush()
     return row
 
 
-@handler("enterprise.answer")
-def apply_answer(user, mutation):
-    row = answer_survey(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": row.id}
+record_handler("enterprise.answer", answer_survey)
 
 
 def save_survey(user, owner_unit, title, questions, survey=None):
@@ -245,14 +236,8 @@ def answers_table(survey, period, user):
 
 def screen(user, screening_id, data, at=None):
     """A month's risk screening of one enterprise; each risk found opens an event."""
-    enterprise = _officer_enterprise(user, data.get("enterprise_id"))
-    if not is_uuid(screening_id):
-        raise Rejected({"record_id": [str(_l("记录编号必须是 UUID"))]})
-    if db.session.get(RiskScreening, screening_id) is not None:
-        raise Conflict()
-    period = data.get("period")
-    if not isinstance(period, str) or period > period_of(clock.local_today()):
-        raise Rejected({"period": [str(_l("排查月份无效"))]})
+    enterprise = _new_record_for(user, RiskScreening, screening_id, data)
+    period = _month(data, _l("排查月份无效"))
     if RiskScreening.query.filter_by(enterprise_id=enterprise.id, period=period).first():
         raise Rejected({"period": [str(_l("该企业本月已排查"))]}, code="exists")
     results = data.get("results") if isinstance(data.get("results"), dict) else {}
@@ -266,8 +251,8 @@ def screen(user, screening_id, data, at=None):
             errors[f"notes.{item}"] = [str(_l("请写明发现的风险"))]
     if errors:
         raise Rejected(errors)
-    photos = _photos(user, data)
-    moment = _moment(at)
+    photos = own_photos(user, data.get("photos"))
+    moment = clock.recorded_at(at)
     codes = {c.code: c for c in EventCategory.query.filter(EventCategory.code.in_(
         [code for _label, code in RISK_ITEMS.values()]))}
     event_ids = []
@@ -288,10 +273,7 @@ def screen(user, screening_id, data, at=None):
     return row
 
 
-@handler("enterprise.screening")
-def apply_screening(user, mutation):
-    row = screen(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": row.id, "events": row.event_ids}
+record_handler("enterprise.screening", screen, lambda row: {"record_id": row.id, "events": row.event_ids})
 
 
 def duty_evidence(item, lo, hi):

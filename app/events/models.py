@@ -1,6 +1,6 @@
 """Events (事件) and their category catalogue. The quick report (随手拍) creates them."""
 from .. import clock
-from ..extensions import db, owned_rows, required_ref
+from ..extensions import LoggedMove, db, owned_rows, required_ref
 
 URGENCIES = ("normal", "urgent", "critical")
 
@@ -77,27 +77,22 @@ class Event(db.Model):
     photos = owned_rows("EventPhoto", "event", "EventPhoto.position")
 
 
-class EventAction(db.Model):
-    """One row per move of an event: who, in which role and level, from → to, note, photos."""
+class EventAction(LoggedMove, db.Model):
+    """One row per move of an event: who (LoggedMove), in which role and level, from → to."""
 
     __tablename__ = "event_action"
 
     id = db.Column(db.Integer, primary_key=True)
     event_id = db.Column(db.String(36), db.ForeignKey("event.id"), nullable=False, index=True)
     action = db.Column(db.String(24), nullable=False)
-    actor_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
     actor_role = db.Column(db.String(20), nullable=False)
     level = db.Column(db.String(12), nullable=False)
     from_state = db.Column(db.String(20), nullable=False)
     to_state = db.Column(db.String(20), nullable=False)
-    note = db.Column(db.Text)
-    photos = db.Column(db.JSON, nullable=False, default=list)
     # The department a dispatch or whistle called, so the log names it even after a re-dispatch.
     department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
     called_user_id = db.Column(db.Integer, db.ForeignKey("user.id"))  # the member a call named
-    at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
-    actor = db.relationship("User", foreign_keys=[actor_id])
     called = db.relationship("User", foreign_keys=[called_user_id])
     department = db.relationship("Department")
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import DomainError
+from ..errors import DomainError, Rejected
 from ..extensions import db
 from ..ids import is_uuid
 from .models import Media
@@ -246,6 +246,16 @@ def media_owners(photo_ids) -> dict:
         known.update(db.session.execute(
             db.select(Media.id, Media.owner_id).where(Media.id.in_(missing))).all())
     return {p: known[p] for p in photo_ids if p in known}
+
+
+def own_photos(user, photo_ids, limit=9):
+    """The photo ids a record names (at most ``limit``, lower-cased), each uploaded by ``user``;
+    else Rejected with ``media_missing`` (the phone uploads them and sends the record again)."""
+    photos = [p.lower() for p in photo_ids or [] if isinstance(p, str)][:limit]
+    owners = media_owners(photos)
+    if any(owners.get(p) != user.id for p in photos):
+        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
+    return photos
 
 
 # --- who may see a photo: whoever may see an object that shows it -------------------------

@@ -61,6 +61,16 @@ def handler(kind):
     return register
 
 
+def record_handler(kind, apply, answer=lambda row: {"record_id": row.id}):
+    """Register a handler for ``kind`` whose service is ``apply(user, record_id, data,
+    created_at)``: the phone's record id, its data and when it was made; ``answer(row)`` is what
+    the phone is told."""
+    @handler(kind)
+    def run(user, mutation):
+        return answer(apply(user, mutation["record_id"], mutation["data"], mutation.get("created_at")))
+    return run
+
+
 def puller(object_type):
     """Register a puller: ``visible(scope, user) -> SQL clause`` and ``load(ids, user) -> dict``."""
     def register(cls):

@@ -2,14 +2,14 @@
 governance. The community publishes service needs (projects, small wishes, duty shifts); members
 and units claim them and log the service done, which the secretary confirms."""
 from .. import clock
-from ..extensions import db, required_ref
+from ..extensions import Made, db, required_ref
 
 NEED_KINDS = ("project", "wish", "shift")
 MEMBER_STATES = ("pending", "approved", "rejected")
 CLAIM_STATES = ("claimed", "logged", "confirmed", "returned")
 
 
-class ReportingUnit(db.Model):
+class ReportingUnit(Made, db.Model):
     __tablename__ = "reporting_unit"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -20,8 +20,6 @@ class ReportingUnit(db.Model):
     phone_cipher = db.Column(db.Text)
     phone_masked = db.Column(db.String(32), nullable=False, default="")
     active = db.Column(db.Boolean, nullable=False, default=True)
-    registered_by = required_ref("user.id")
-    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     community = db.relationship("OrgUnit")
 
@@ -63,7 +61,7 @@ class PartyMember(db.Model):
     community = db.relationship("OrgUnit")
 
 
-class ServiceNeed(db.Model):
+class ServiceNeed(Made, db.Model):
     __tablename__ = "service_need"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -76,8 +74,6 @@ class ServiceNeed(db.Model):
     slots = db.Column(db.Integer, nullable=False, default=1)  # how many claims it takes
     hours = db.Column(db.Float, nullable=False, default=2)  # expected hours of one claim
     state = db.Column(db.String(12), nullable=False, default="open")  # open | closed
-    created_by = required_ref("user.id")
-    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
 
     community = db.relationship("OrgUnit")
 

@@ -118,41 +118,69 @@ def desk():
                            member_hours=services.hours_by_member([m.id for m in members]))
 
 
+def _desk_action(act, done):
+    """A desk button: ``act()`` in one unit of work, then ``done()`` or the refusal as a flash,
+    and back to the desk."""
+    try:
+        with unit_of_work():
+            act()
+        flash(done(), "info")
+    except DomainError as exc:
+        flash(exc.text(), "error")
+    return redirect(url_for("volunteers.desk"))
+
+
+def _community_form(form_class, template, save, fallback):
+    """A desk form with the community to choose: ``save(community, form)`` in one unit of work
+    gives (message, where to go); a refusal goes on the form."""
+    communities = _communities()
+    form = form_class()
+    form.community_id.choices = [(c.id, c.name) for c in communities]
+    if form.validate_on_submit():
+        community = next(c for c in communities if c.id == form.community_id.data)
+        try:
+            with unit_of_work():
+                message, url = save(community, form)
+            flash(message, "info")
+            return redirect(url)
+        except DomainError as exc:
+            put_on_form(form, exc, fallback=fallback)
+    return render_template(template, form=form)
+
+
+def _publish_need(community, form):
+    fields = ("kind", "title", "detail", "starts_on", "ends_on", "slots", "hours")
+    need = services.publish_need(current_user, community, {f: form[f].data for f in fields})
+    return _("已发布 %(t)s", t=need.title), url_for("volunteers.desk")
+
+
+def _register_unit(community, form):
+    fields = ("name", "uscc", "contact_name", "phone")
+    unit = services.register_unit(current_user, community, {f: form[f].data for f in fields})
+    return _("已登记 %(n)s", n=unit.name), url_for("volunteers.unit_detail", unit_id=unit.id)
+
+
+def _decision(model, object_id, yes_field, decide, done):
+    """A desk yes-or-no with a note on one object (approve a member, confirm a service)."""
+    obj = get_or_404(current_user, model, object_id, CHANGE)
+    yes = request.form.get(yes_field) == "1"
+    return _desk_action(lambda: decide(current_user, obj, yes, request.form.get("note", "")),
+                        lambda: done(obj))
+
+
 @bp.post("/volunteers/members/<int:member_id>/decide")
 @login_required
 @requires("volunteer.keep")
 def decide(member_id):
-    member = get_or_404(current_user, PartyMember, member_id, CHANGE)
-    try:
-        with unit_of_work():
-            services.decide_member(current_user, member, request.form.get("approve") == "1",
-                                   request.form.get("note", ""))
-        flash(_("已处理 %(name)s 的报到申请", name=member.name), "info")
-    except DomainError as exc:
-        flash(exc.text(), "error")
-    return redirect(url_for("volunteers.desk"))
+    return _decision(PartyMember, member_id, "approve", services.decide_member,
+                     lambda member: _("已处理 %(name)s 的报到申请", name=member.name))
 
 
 @bp.route("/volunteers/needs/new", methods=["GET", "POST"])
 @login_required
 @requires("volunteer.keep")
 def need_new():
-    communities = _communities()
-    form = NeedForm()
-    form.community_id.choices = [(c.id, c.name) for c in communities]
-    if form.validate_on_submit():
-        community = next(c for c in communities if c.id == form.community_id.data)
-        try:
-            with unit_of_work():
-                need = services.publish_need(current_user, community, {
-                    "kind": form.kind.data, "title": form.title.data, "detail": form.detail.data,
-                    "starts_on": form.starts_on.data, "ends_on": form.ends_on.data,
-                    "slots": form.slots.data, "hours": form.hours.data})
-            flash(_("已发布 %(t)s", t=need.title), "info")
-            return redirect(url_for("volunteers.desk"))
-        except DomainError as exc:
-            put_on_form(form, exc, fallback="title")
-    return render_template("volunteers/need_form.html", form=form)
+    return _community_form(NeedForm, "volunteers/need_form.html", _publish_need, "title")
 
 
 @bp.post("/volunteers/needs/<int:need_id>/close")
@@ -160,46 +188,23 @@ def need_new():
 @requires("volunteer.keep")
 def need_close(need_id):
     need = get_or_404(current_user, ServiceNeed, need_id, CHANGE)
-    with unit_of_work():
-        services.close_need(current_user, need)
-    flash(_("已结束 %(t)s", t=need.title), "info")
-    return redirect(url_for("volunteers.desk"))
+    return _desk_action(lambda: services.close_need(current_user, need),
+                        lambda: _("已结束 %(t)s", t=need.title))
 
 
 @bp.post("/volunteers/claims/<claim_id>/confirm")
 @login_required
 @requires("volunteer.keep")
 def claim_confirm(claim_id):
-    row = get_or_404(current_user, ServiceClaim, claim_id, CHANGE)
-    try:
-        with unit_of_work():
-            services.confirm(current_user, row, request.form.get("accept") == "1",
-                             request.form.get("note", ""))
-        flash(_("已确认") if row.state == "confirmed" else _("已退回"), "info")
-    except DomainError as exc:
-        flash(exc.text(), "error")
-    return redirect(url_for("volunteers.desk"))
+    return _decision(ServiceClaim, claim_id, "accept", services.confirm,
+                     lambda row: _("已确认") if row.state == "confirmed" else _("已退回"))
 
 
 @bp.route("/volunteers/units/new", methods=["GET", "POST"])
 @login_required
 @requires("volunteer.units")
 def unit_new():
-    communities = _communities()
-    form = UnitForm()
-    form.community_id.choices = [(c.id, c.name) for c in communities]
-    if form.validate_on_submit():
-        community = next(c for c in communities if c.id == form.community_id.data)
-        try:
-            with unit_of_work():
-                unit = services.register_unit(current_user, community, {
-                    "name": form.name.data, "uscc": form.uscc.data, "contact_name": form.contact_name.data,
-                    "phone": form.phone.data})
-            flash(_("已登记 %(n)s", n=unit.name), "info")
-            return redirect(url_for("volunteers.unit_detail", unit_id=unit.id))
-        except DomainError as exc:
-            put_on_form(form, exc, fallback="name")
-    return render_template("volunteers/unit_form.html", form=form)
+    return _community_form(UnitForm, "volunteers/unit_form.html", _register_unit, "name")
 
 
 @bp.route("/volunteers/units/<int:unit_id>", methods=["GET", "POST"])
@@ -242,17 +247,23 @@ def unit_report(unit_id):
                           [(f"{month:%Y-%m}", [[f"{unit.name} 双报到服务月报 {month:%Y-%m}"]] + rows)])
 
 
-@bp.get("/volunteers/join-link/<int:community_id>")
-@login_required
-@requires("volunteer.keep")
-def join_link(community_id):
+def _join_url(community_id):
+    """The community's join link (made on first asking) as a full URL, with the community; 404
+    for what is not a community this user keeps."""
     community = get_or_404(current_user, OrgUnit, community_id)
     try:
         with unit_of_work():
             link = services.join_link(current_user, community)
     except DomainError:
         abort(404)
-    url = url_for("volunteers.join", token=link.token, _external=True)
+    return community, url_for("volunteers.join", token=link.token, _external=True)
+
+
+@bp.get("/volunteers/join-link/<int:community_id>")
+@login_required
+@requires("volunteer.keep")
+def join_link(community_id):
+    community, url = _join_url(community_id)
     return render_template("volunteers/join_link.html", community=community, url=url,
                            qr_url=url_for("volunteers.join_qr", community_id=community.id))
 
@@ -263,15 +274,9 @@ def join_link(community_id):
 def join_qr(community_id):
     import segno
 
-    community = get_or_404(current_user, OrgUnit, community_id)
-    try:
-        with unit_of_work():
-            link = services.join_link(current_user, community)
-    except DomainError:
-        abort(404)
+    community, url = _join_url(community_id)
     out = io.BytesIO()
-    segno.make(url_for("volunteers.join", token=link.token, _external=True), error="m").save(
-        out, kind="svg", scale=6, border=2, title=f"{community.name} 党员报到")
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, title=f"{community.name} 党员报到")
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 

@@ -13,13 +13,13 @@ from ..auth.services import assign_role, hash_password
 from ..errors import Conflict, Forbidden, Rejected
 from ..extensions import db
 from ..ids import is_uuid
-from ..media.services import media_owners, photo_holder, rows_naming
+from ..media.services import own_photos, photo_holder, rows_naming
 from ..org.models import OrgUnit
 from ..registry import privacy
 from ..registry.forms import PHONE_RE
 from ..scope.permissions import may
 from ..scope.services import CHANGE, VIEW, rule, scope_for
-from ..sync.services import handler
+from ..sync.services import record_handler
 from .models import JoinLink, PartyMember, ReportingUnit, ServiceClaim, ServiceNeed
 
 NEED_LABELS = {"project": _l("服务项目"), "wish": _l("微心愿"), "shift": _l("值守班次")}
@@ -100,7 +100,7 @@ def register_unit(user, community, values):
     unit = ReportingUnit(name=name, uscc=(values.get("uscc") or "").strip().upper(),
                          community_id=community.id,
                          contact_name=(values.get("contact_name") or "").strip()[:60],
-                         registered_by=user.id, **_phone_fields(phone))
+                         created_by=user.id, **_phone_fields(phone))
     db.session.add(unit)
     db.session.flush()
     return unit
@@ -223,14 +223,9 @@ def _taken(need_id):
     return ServiceClaim.query.filter(ServiceClaim.need_id == need_id).count()
 
 
-def _moment(at):
-    claimed = clock.client_time(at) if at else None
-    now = clock.now()
-    return min(claimed, now) if claimed else now
-
-
-def claim(user, claim_id, need_id, at=None):
+def claim(user, claim_id, data, at=None):
     """A member claims an open need of their community. Raises Rejected / Forbidden."""
+    need_id = data.get("need_id")
     member = approved_member(user)
     if member is None:
         raise Forbidden(_l("社区审核通过后才能认领"))
@@ -249,7 +244,7 @@ def claim(user, claim_id, need_id, at=None):
     if _taken(need.id) >= need.slots:
         raise Rejected({"need_id": [str(_l("名额已满"))]}, code="full")
     row = ServiceClaim(id=claim_id, need_id=need.id, member_id=member.id, author_id=user.id,
-                       claimed_at=_moment(at))
+                       claimed_at=clock.recorded_at(at))
     db.session.add(row)
     db.session.flush()
     return row
@@ -271,12 +266,9 @@ def log_service(user, claim_id, data, at=None):
         errors["note"] = [str(_l("请写明服务内容（最多 1000 字）"))]
     if errors:
         raise Rejected(errors)
-    photos = [p.lower() for p in data.get("photos") or [] if isinstance(p, str)][:9]
-    owners = media_owners(photos)
-    if any(owners.get(p) != user.id for p in photos):
-        raise Rejected({"photos": [str(_l("照片尚未上传"))]}, code="media_missing")
+    photos = own_photos(user, data.get("photos"))
     row.hours, row.note, row.photos = round(float(hours), 2), note, photos
-    row.state, row.logged_at = "logged", _moment(at)
+    row.state, row.logged_at = "logged", clock.recorded_at(at)
     db.session.flush()
     return row
 
@@ -315,16 +307,8 @@ def record_unit_service(user, unit, need, hours, note):
     return row
 
 
-@handler("service.claim")
-def apply_claim(user, mutation):
-    row = claim(user, mutation["record_id"], mutation["data"].get("need_id"), mutation.get("created_at"))
-    return {"record_id": row.id, "state": row.state}
-
-
-@handler("service.log")
-def apply_log(user, mutation):
-    row = log_service(user, mutation["record_id"], mutation["data"], mutation.get("created_at"))
-    return {"record_id": row.id, "state": row.state}
+record_handler("service.claim", claim, lambda row: {"record_id": row.id, "state": row.state})
+record_handler("service.log", log_service, lambda row: {"record_id": row.id, "state": row.state})
 
 
 # --- what members and the office see ---------------------------------------------------------

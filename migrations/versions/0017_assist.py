@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('request_id', sa.String(length=36), nullable=False),
     sa.Column('to_state', sa.String(length=12), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
     sa.Column('photos', sa.JSON(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_assist_step_actor_id_user')),
@@ -72,7 +72,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assist_step'))
     )
     with op.batch_alter_table('assist_step', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_assist_step_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assist_step_request_id'), ['request_id'], unique=False)
 
 
@@ -80,7 +79,6 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('assist_step', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assist_step_request_id'))
-        batch_op.drop_index(batch_op.f('ix_assist_step_actor_id'))
 
     op.drop_table('assist_step')
     with op.batch_alter_table('assist_request', schema=None) as batch_op:

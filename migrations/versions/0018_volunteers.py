@@ -35,16 +35,16 @@ def upgrade():
     sa.Column('phone_cipher', sa.Text(), nullable=True),
     sa.Column('phone_masked', sa.String(length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('registered_by', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['org_unit.id'], name=op.f('fk_reporting_unit_community_id_org_unit')),
-    sa.ForeignKeyConstraint(['registered_by'], ['user.id'], name=op.f('fk_reporting_unit_registered_by_user')),
+    sa.ForeignKeyConstraint(['created_by'], ['user.id'], name=op.f('fk_reporting_unit_created_by_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reporting_unit')),
     sa.UniqueConstraint('community_id', 'name', name='uq_reporting_unit_name')
     )
     with op.batch_alter_table('reporting_unit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reporting_unit_community_id'), ['community_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reporting_unit_registered_by'), ['registered_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reporting_unit_created_by'), ['created_by'], unique=False)
 
     op.create_table('service_need',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -143,7 +143,7 @@ def downgrade():
 
     op.drop_table('service_need')
     with op.batch_alter_table('reporting_unit', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reporting_unit_registered_by'))
+        batch_op.drop_index(batch_op.f('ix_reporting_unit_created_by'))
         batch_op.drop_index(batch_op.f('ix_reporting_unit_community_id'))
 
     op.drop_table('reporting_unit')
