@@ -8,6 +8,9 @@ import csv
 import io
 
 from flask import Response
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -28,8 +31,6 @@ def table_download(fmt, filename, sheets):
         csv.writer(out).writerows([_csv_cell(v) for v in row] for row in sheets[0][1])
         body, mimetype = "\ufeff" + out.getvalue(), "text/csv"  # Flask adds the charset
     else:
-        from openpyxl import Workbook
-
         wb = Workbook(write_only=True)
         for title, rows in sheets:
             ws = wb.create_sheet(title)
@@ -45,8 +46,6 @@ def table_download(fmt, filename, sheets):
 def _xlsx_cell(sheet, value):
     if not is_formula_like(value):
         return value
-    from openpyxl.cell import WriteOnlyCell
-
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would otherwise store text that starts with "=" as a formula
     return cell
@@ -62,8 +61,6 @@ class TableError(ValueError):
 def read_table(raw: bytes, filename: str = "") -> list[dict]:
     """The rows of an uploaded CSV (UTF-8 or GB18030, as Excel in China saves it) or XLSX (its
     first sheet), as {header: text} with blank rows left out. Raises TableError."""
-    from flask_babel import gettext as _
-
     if raw[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         rows = _xlsx_rows(raw)
     else:
@@ -93,9 +90,6 @@ def read_table(raw: bytes, filename: str = "") -> list[dict]:
 
 
 def _xlsx_rows(raw: bytes):
-    from flask_babel import gettext as _
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         sheet = book.worksheets[0]

@@ -1,10 +1,25 @@
 """The demo's grid people beyond the staff accounts: the roster of each grid ("2+1+N+X"), the
 双报到 units and members, the exclusive grids' enterprises and the 帮办代办 requests."""
 import random
+import uuid
+from datetime import timedelta
 
-from ..auth.models import User
+from stdnum.cn import uscc
+
+from .. import clock
+from ..assist import services as assist
+from ..assist.catalogue import load_default_items
+from ..assist.models import ConvenienceItem
+from ..auth.models import RoleAssignment, User
+from ..enterprise import services as enterprise
+from ..events.models import Event, EventAction
 from ..org.models import Grid, OrgUnit
+from ..registry import privacy
+from ..registry.models import RegistryRecord, Submission
+from ..registry.services import create_record
 from ..roster.models import ForceMember
+from ..volunteers import services as volunteers
+from ..volunteers.models import PartyMember, ServiceClaim
 
 POSTS = {
     "chief": ["社区党委书记", "社区居委会主任", "包片社区副书记"],
@@ -18,7 +33,6 @@ def _phone(rng):
 
 
 def _member(rng, name, force, post, unit, grids, user=None):
-    from ..registry import privacy
 
     phone = _phone(rng)
     return ForceMember(force=force, post=post, name=name, unit=unit, grids=list(grids),
@@ -57,8 +71,6 @@ def load_demo_roster(db, person_name):
 
 
 def grid_staff(grid):
-    from ..auth.models import RoleAssignment
-
     return (RoleAssignment.query.filter(RoleAssignment.grid_id == grid.id,
                                         RoleAssignment.role.in_(("grid_worker", "part_time")))
             .order_by(RoleAssignment.id).all())
@@ -67,14 +79,7 @@ def grid_staff(grid):
 def load_demo_assist(db, worker):
     """The catalogue, and four of the worker's 帮办 requests at different stages for residents of
     芙蓉街第1网格: one just accepted, one submitted, one done with its call-back, one overdue."""
-    import uuid
-    from datetime import timedelta
 
-    from .. import clock
-    from ..assist import services as assist
-    from ..assist.catalogue import load_default_items
-    from ..assist.models import ConvenienceItem
-    from ..registry.models import RegistryRecord
 
     load_default_items()
     people = {r.name: r.id for r in RegistryRecord.query.filter_by(kind="person")}
@@ -103,13 +108,7 @@ def load_demo_assist(db, worker):
 def load_demo_volunteers(db, person_name):
     """双报到 in 芙蓉街社区: 3 units, members (the demo's ``member`` among them, one waiting for
     approval), the community's needs and a month of service, confirmed and waiting."""
-    import uuid
-    from datetime import timedelta
 
-    from .. import clock
-    from ..registry import privacy
-    from ..volunteers import services as volunteers
-    from ..volunteers.models import PartyMember, ServiceClaim
 
     rng = random.Random(16)
     community = OrgUnit.query.filter_by(code="LX-QCL-FRJ").one()
@@ -135,7 +134,6 @@ def load_demo_volunteers(db, person_name):
         db.session.add(row)
         return row
 
-    from ..auth.models import RoleAssignment
 
     members = [member(member_user, units[0])]
     for k, unit in enumerate(units * 2):
@@ -187,16 +185,8 @@ def load_demo_enterprises(db, password_hash):
     """The exclusive grids' enterprises and their officers (``officer`` at 恒隆广场), a street
     survey answered last month by all and this month by some, screenings (one finding wage
     arrears, which opened an event), and a month of needs, some closed on time, one late."""
-    import uuid
-    from datetime import timedelta
 
-    from stdnum.cn import uscc
 
-    from .. import clock
-    from ..auth.models import RoleAssignment
-    from ..enterprise import services as enterprise
-    from ..events.models import Event, EventAction
-    from ..registry.services import create_record
 
     now = clock.now()
     today = clock.local_today()
@@ -236,7 +226,6 @@ def load_demo_enterprises(db, password_hash):
             records.append(record)
         building.review_state = "approved"
         # The community approved what the officer registered when the grid was set up.
-        from ..registry.models import Submission
 
         reviewer = User.query.filter(User.assignments.any(RoleAssignment.org_unit_id == grid.community_id),
                                      User.assignments.any(RoleAssignment.role == "secretary")).first()
@@ -287,7 +276,6 @@ def load_demo_enterprises(db, password_hash):
 def _play_closed(db, event, secretary, officer, opened, late, actions, model):
     """A need the community handled itself and the officer checked: its logged moves, as the
     closed loop would have made them over those days."""
-    from datetime import timedelta
 
     limit = timedelta(days=event.category.time_limit)
     steps = [("accept", "reported", "accepted", secretary, "secretary", timedelta(hours=1)),

@@ -2,13 +2,14 @@
 and the service logged and confirmed, and the hours that follow. Pages and the sync push both
 call these; nothing here commits."""
 import secrets
+import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
 
 from .. import clock
-from ..auth.models import User
+from ..auth.models import RoleAssignment, User
 from ..auth.services import assign_role, hash_password
 from ..errors import Conflict, Forbidden, Rejected
 from ..extensions import db
@@ -20,6 +21,7 @@ from ..registry.forms import PHONE_RE
 from ..scope.permissions import may
 from ..scope.services import CHANGE, VIEW, rule, scope_for
 from ..sync.services import record_handler
+from ..tasks.services import volunteer_minutes
 from .models import JoinLink, PartyMember, ReportingUnit, ServiceClaim, ServiceNeed
 
 NEED_LABELS = {"project": _l("服务项目"), "wish": _l("微心愿"), "shift": _l("值守班次")}
@@ -290,8 +292,6 @@ def confirm(user, row, accept, note=""):
 
 def record_unit_service(user, unit, need, hours, note):
     """A unit's service, recorded and confirmed at the desk (units have no phone of their own)."""
-    import uuid
-
     if not (_keeps(user, need.community_id) and unit.community_id == need.community_id):
         raise Forbidden(_l("你不能为这个单位记录服务"))
     if not isinstance(hours, int | float) or not 0.25 <= hours <= 1000:
@@ -413,9 +413,6 @@ def waiting_to_confirm(community_ids):
 
 def volunteer_hours(user, month):
     """Riders' and members' volunteer hours in one place: for the month, in the user's scope."""
-    from ..auth.models import RoleAssignment
-    from ..tasks.services import volunteer_minutes
-
     scope = scope_for(user)
     riders = (User.query.join(RoleAssignment, RoleAssignment.user_id == User.id)
               .filter(RoleAssignment.role == "part_time", scope.grid_clause(RoleAssignment.grid_id))
