@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..auth.models import RoleAssignment, User
@@ -151,8 +152,12 @@ def apply_to_join(link, values):
         raise Rejected(errors)
     user = User(username=username, display_name=name, password_hash=hash_password(values["password"]),
                 locale="zh_Hans")
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two sign-ups racing for one name: the loser is told
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise Rejected({"username": [str(_l("用户名已存在"))]}) from None
     assign_role(user, "member", unit=db.session.get(OrgUnit, link.community_id))
     member = PartyMember(user_id=user.id, community_id=link.community_id, unit_id=unit_id, name=name,
                          phone_hash=privacy.keyed_hash(phone), **_phone_fields(phone))
