@@ -407,3 +407,24 @@ def test_a_merged_duplicate_is_not_counted_open_or_overdue(demo, login):
 
     open_events, by_state, _ = metrics.open_counts(Event.deleted_at.is_(None))
     assert duplicate.id not in {e.id for e in open_events} and ("merged", "street") not in by_state
+
+
+def test_the_reporter_is_told_why_in_the_pull(demo, login):
+    """Issue 16, item 7: the pull tells the reporter of their own report's refusal and reason,
+    and of a dispatch and to whom; no one else's pull carries it."""
+    refused = make_event(department=False)
+    dispatched = make_event(state="accepted", level="street")
+    transition(user("secretary"), refused.id, "refuse", refused.version, note="属于物业管理范围")
+    transition(user("street"), dispatched.id, "dispatch", dispatched.version,
+               department_id=Department.query.filter_by(code="LX-CG").one().id)
+    def pulled(username):
+        body = login(username).get("/api/v1/sync/pull?cursor=0").get_json()
+        return {c["id"]: c["data"] for c in body["changes"] if c["type"] == "event"}
+
+    changes = pulled("worker")
+    assert changes[refused.id]["news"]["state"] == "refused"
+    assert changes[refused.id]["news"]["note"] == "属于物业管理范围"
+    assert changes[dispatched.id]["news"] == {**changes[dispatched.id]["news"], "state": "dispatched",
+                                              "by": "区城市管理局"}
+    leader = pulled("leader")
+    assert leader[refused.id]["news"] is None  # the grid leader sees the event, not the reporter's news

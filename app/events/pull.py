@@ -15,9 +15,23 @@ def _photo_json(media_id):
             "url": url_for("media.full", media_id=media_id)}
 
 
-def event_json(event, user, handled=None):
+NEWS_STATES = ("merged", "dispatched", "handled", "closed", "refused")
+
+
+def _news(event, last):
+    """What the reporter is told of their own report's last move: merged, dispatched (to whom),
+    handled, closed or refused, with the reason that came with it."""
+    if last is None or event.state not in NEWS_STATES:
+        return None
+    by = event.department.name if event.department else (event.called.display_name if event.called else "")
+    return {"state": event.state, "at": last.at.isoformat() + "Z", "note": last.note or "", "by": by,
+            "close_type": event.close_type, "merged_into": event.merged_into_id}
+
+
+def event_json(event, user, handled=None, last=None):
     """An event as the phone keeps it. ``handled`` is the move that made it handled: the
-    reporter checks on site against the department's note and photos, offline."""
+    reporter checks on site against the department's note and photos, offline. ``last`` is its
+    latest move, told to its reporter (``news``)."""
     return {
         "id": event.id, "version": event.version, "state": event.state,
         "category_id": event.category_id, "category": event.category.full_name,
@@ -36,6 +50,7 @@ def event_json(event, user, handled=None):
             "at": handled.at.isoformat() + "Z", "note": handled.note or "",
             "by": event.department.name if event.department else "",
             "photos": [_photo_json(m) for m in handled.photos or []]},
+        "news": _news(event, last) if event.reporter_id == user.id else None,
     }
 
 
@@ -60,7 +75,12 @@ class EventPuller:
         handled = {a.event_id: a for a in EventAction.query.filter(
             EventAction.event_id.in_(waiting), EventAction.to_state == "handled").order_by(EventAction.id)
         } if waiting else {}
-        return {e.id: event_json(e, user, handled.get(e.id)) for e in events if event_rule(user, e, "view")}
+        # The latest move of each of the user's own reports that has news for them.
+        told = [e.id for e in events if e.reporter_id == user.id and e.state in NEWS_STATES]
+        last = {a.event_id: a for a in EventAction.query.filter(EventAction.event_id.in_(told))
+                .order_by(EventAction.id)} if told else {}
+        return {e.id: event_json(e, user, handled.get(e.id), last.get(e.id))
+                for e in events if event_rule(user, e, "view")}
 
 
 @puller("category")

@@ -130,5 +130,27 @@ async function render() {
   document.getElementById('report-empty').hidden = rows.length > 0 || list.children.length > 0;
 }
 
-window.addEventListener('gridwalk:status', render);
+// News of the user's own reports, brought by the pull (sync.js keepNews): what happened and
+// why, until they say they have read it.
+async function showNews() {
+  const box = document.getElementById('report-news');
+  if (!box) return;
+  const news = await store.getMeta('notices', []);
+  box.hidden = !news.length;
+  box.querySelector('ul').replaceChildren(...news.map((n) => {
+    const text = fmt(T.news?.[n.state] || T.states?.[n.state] || n.state, { by: n.by || '—', note: n.note || '—' });
+    const li = document.createElement('li');
+    li.dataset.news = n.state;
+    li.append(Object.assign(document.createElement('strong'), { textContent: text }), ' ',
+      Object.assign(document.createElement('span'), { className: 'muted', textContent: `${n.description || ''} · ${when(n.at)}` }));
+    return li;
+  }));
+}
+document.getElementById('report-news-read')?.addEventListener('click', async () => {
+  await store.setMeta('notices', []);
+  showNews();
+});
+
+window.addEventListener('gridwalk:status', () => { render(); showNews(); });
 render();
+showNews();

@@ -166,7 +166,7 @@ export async function applyChanges(changes) {
 
 // A shared phone: what one user pulled (records, the cursor, grid shapes, sync times) is not
 // kept for the next one. Unsent outbox items stay with their photos, for their author.
-const PULLED_META = ['cursor', 'grids', 'lastSync', 'authNeeded'];
+const PULLED_META = ['cursor', 'grids', 'lastSync', 'authNeeded', 'notices'];
 export async function forgetPulled() {
   const db = await dbPromise;
   const tx = db.transaction(['records', 'meta'], 'readwrite');

@@ -141,6 +141,21 @@ async function pushOutbox() {
 }
 
 
+// The reporter is told when a report of theirs moves on (merged, dispatched, handled, closed,
+// refused with the reason): news the pull brings, kept until read on "My reports".
+async function keepNews(changes) {
+  const news = await store.getMeta('notices', []);
+  for (const change of changes) {
+    const told = change.type === 'event' && change.op !== 'delete' && change.data && change.data.news;
+    if (!told) continue;
+    const before = await store.getRecord('event', change.id);
+    if (before && before.state === change.data.state) continue;
+    if (news.some((n) => n.id === change.id && n.state === told.state && n.at === told.at)) continue;
+    news.unshift({ id: change.id, description: change.data.description, ...told });
+  }
+  await store.setMeta('notices', news.slice(0, 50));
+}
+
 async function pull() {
   let cursor = await store.getMeta('cursor', 0);
   for (let page = 0; page < 50; page += 1) {
@@ -149,6 +164,7 @@ async function pull() {
     const body = await response.json();
     // The department's photos first: when a report shows "to check", its proof is on the phone.
     await keepForPages(body.changes);
+    await keepNews(body.changes);
     await store.applyChanges(body.changes);
     const moved = body.cursor !== cursor;
     cursor = body.cursor;
