@@ -106,6 +106,8 @@ def load_config(instance_path: str) -> dict:
         # Lookups by a whole ID number (searches, duplicate checks) per user per hour: each says
         # whether a number is registered, so unlimited they would rebuild a masked one.
         "ID_LOOKUPS_PER_HOUR": _int("ID_LOOKUPS_PER_HOUR", 60),
+        # The jurisdiction_id Open311 callers may name (none named is this one too).
+        "OPEN311_JURISDICTION": os.environ.get("OPEN311_JURISDICTION", "lixia.jinan.gov.cn"),
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 40) * 1024 * 1024,
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),

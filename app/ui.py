@@ -55,6 +55,7 @@ NAV = [
     ("admin", "admin.categories", _l("类别"), "list"),
     ("admin", "admin.duty_versions", _l("清单"), "list"),
     ("admin", "admin.assist_items", _l("便民"), "list"),
+    ("admin", "admin.api_keys", _l("接口"), "log"),
     ("admin", "admin.audit", _l("日志"), "log"),
 ]
 
