@@ -109,6 +109,7 @@ def js_strings():
                    "dispatched": str(_l("已派遣")), "in_progress": str(_l("处置中")),
                    "closed": str(_l("已结案")), "checked": str(_l("核查结果等待发送")),
                    "refused": str(_l("不予立案"))},
+        "stageDue": str(_l("{stage}时限 {t}")), "stageLate": str(_l("（已超时）")),
         "news": {"merged": str(_l("已合并到原事件：{note}")), "dispatched": str(_l("已派遣给 {by}")),
                  "handled": str(_l("{by} 已处置，请到现场核查")), "closed": str(_l("已结案")),
                  "refused": str(_l("不予立案：{note}"))},

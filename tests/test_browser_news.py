@@ -1,6 +1,6 @@
-"""The reporter is told (issue 16, item 7): a worker's phone shows, at its next sync, that a report
-of theirs was refused and why, and that another was dispatched and to whom; the news stays until
-read, even offline, and goes with the user at sign-out."""
+"""The stage clock on the phone (issue 16, item 2), offline; and the reporter told (item 7): a
+worker's phone shows, at its next sync, that a report of theirs was refused and why, and that
+another was dispatched and to whom; the news stays until read, offline too."""
 from playwright.sync_api import expect
 
 from tests.pwa import (
@@ -9,6 +9,7 @@ from tests.pwa import (
     cut_network,
     make_report,
     photo_file,
+    restore_network,
     server_events,
     sign_in,
     sync,
@@ -24,6 +25,12 @@ def test_the_worker_is_told_of_a_refusal_and_a_dispatch(browser, live_server, tm
     make_report(page, live_server.url, "消息测试：广告牌乱贴", photo_file(tmp_path))
     make_report(page, live_server.url, "消息测试：垃圾堆积", photo_file(tmp_path, "b.jpg"))
     sync(page)
+    # The stage clock runs on the phone from the pulled deadline, offline too (item 2).
+    cut_network(phone)
+    page.goto(live_server.url + "/reports")
+    clock = page.locator("#report-list li").filter(has_text="消息测试：垃圾堆积")
+    expect(clock).to_contain_text("立案时限")
+    restore_network(phone)
     refused = server_events(live_server, "消息测试：广告牌乱贴")[0][0]
     piled = server_events(live_server, "消息测试：垃圾堆积")[0][0]
 

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..admin.forms import CODE
 from ..admin.pages import AdminPages
@@ -24,6 +24,9 @@ from .workcal import HolidayOverride, remove_holiday, set_holiday
 pages = AdminPages()  # attached to the admin blueprint by app.admin.register
 
 
+MINUTES = [Optional(), NumberRange(1, 10080, message=_l("时限为 1–10080 分钟"))]
+
+
 class CategoryForm(FlaskForm):
     code = StringField(_l("编码"), validators=[DataRequired(), Length(max=32), CODE])
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=120)])
@@ -36,6 +39,17 @@ class CategoryForm(FlaskForm):
     self_resolvable = BooleanField(_l("网格员可自行处置"))
     default_department_id = SelectField(_l("默认派遣部门"), coerce=int, choices=[])
     closing_criteria = TextAreaField(_l("结案标准"), validators=[Optional(), Length(max=500)])
+    # Minutes each short stage may take, by urgency (empty: the major category's or the defaults).
+    register_normal = IntegerField(_l("立案时限（分钟，一般）"), validators=MINUTES)
+    register_urgent = IntegerField(_l("立案时限（分钟，紧急）"), validators=MINUTES)
+    dispatch_normal = IntegerField(_l("派遣时限（分钟，一般）"), validators=MINUTES)
+    dispatch_urgent = IntegerField(_l("派遣时限（分钟，紧急）"), validators=MINUTES)
+    check_normal = IntegerField(_l("核查时限（分钟，一般）"), validators=MINUTES)
+    check_urgent = IntegerField(_l("核查时限（分钟，紧急）"), validators=MINUTES)
+    national_kind = SelectField(_l("国标分类"), validators=[Optional()],
+                                choices=[("", "—"), ("event", _l("事件")), ("part", _l("部件"))])
+    national_code = StringField(_l("国标大类/小类编码"), validators=[
+        Optional(), Regexp(r"^\d{2}(\d{2})?$", message=_l("大类 2 位、小类 4 位数字"))])
 
 
 def log_category(category):
@@ -74,6 +88,10 @@ def category_edit(category_id=None):
         form.parent_id.data = category.parent_id or 0 if category else request.args.get(
             "parent", 0, type=int)
         form.default_department_id.data = (category.default_department_id or 0) if category else 0
+        for stage, entry in ((category.stage_limits or {}) if category else {}).items():
+            for urgency in ("normal", "urgent"):
+                if f"{stage}_{urgency}" in form and entry.get(urgency):
+                    form[f"{stage}_{urgency}"].data = entry[urgency]
     if form.validate_on_submit():
         if value_taken(EventCategory.code, form.code.data, category):
             form.code.errors.append(_("编码已被使用"))
@@ -88,7 +106,10 @@ def category_edit(category_id=None):
                       "time_limit": form.time_limit.data, "time_unit": form.time_unit.data,
                       "self_resolvable": form.self_resolvable.data,
                       "default_department_id": form.default_department_id.data or None,
-                      "closing_criteria": (form.closing_criteria.data or "").strip()}
+                      "closing_criteria": (form.closing_criteria.data or "").strip(),
+                      "national_kind": form.national_kind.data or None,
+                      "national_code": form.national_code.data or None,
+                      "stage_limits": _stage_limits(form)}
             with unit_of_work():
                 changes = audit.apply_changes(category, values, created=created)
                 db.session.add(category)
@@ -100,6 +121,18 @@ def category_edit(category_id=None):
             flash(_("已保存 %(name)s", name=category.name), "info")
             return redirect(url_for("admin.categories"))
     return render_template("admin/category_form.html", form=form, category=category)
+
+
+def _stage_limits(form):
+    """The form's stage minutes as stored ({stage: {urgency: minutes}}), or None when none given;
+    critical cases take the urgent limits."""
+    limits = {}
+    for stage in ("register", "dispatch", "check"):
+        normal, urgent = form[f"{stage}_normal"].data, form[f"{stage}_urgent"].data
+        entry = {k: v for k, v in (("normal", normal), ("urgent", urgent), ("critical", urgent)) if v}
+        if entry:
+            limits[stage] = entry
+    return limits or None
 
 
 class HolidayForm(FlaskForm):

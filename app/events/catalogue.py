@@ -43,6 +43,32 @@ RULES = {
 }
 
 
+# The national classification (GB/T 30428.2) each category maps to: events (事件) in the classes
+# 01 市容环境, 02 宣传广告, 03 施工管理, 04 突发事件, 05 街面秩序, 06 其他事件; damage to a
+# part (部件) in 01 公用设施, 02 道路交通, 03 市容环境, 04 园林绿化, 05 房屋土地, 06 其他设施.
+# Minor classes are numbered within their major class here; a city replaces them with its own
+# table in the admin's category form.
+NATIONAL = {
+    "SR": ("event", "01"), "SR01": ("event", "0102"), "SR02": ("event", "0103"), "SR03": ("event", "0201"),
+    "SR04": ("event", "0104"), "SR05": ("event", "0105"), "SR06": ("event", "0202"),
+    "JM": ("event", "05"), "JM01": ("event", "0501"), "JM02": ("event", "0502"), "JM03": ("event", "0503"),
+    "JM04": ("event", "0504"), "JM05": ("event", "0505"),
+    "GS": ("part", "01"), "GS01": ("part", "0101"), "GS02": ("part", "0102"), "GS03": ("part", "0201"),
+    "GS04": ("part", "0103"), "GS05": ("part", "0202"), "GS06": ("part", "0601"),
+    "AQ": ("event", "04"), "AQ01": ("event", "0401"), "AQ02": ("event", "0402"), "AQ03": ("event", "0403"),
+    "AQ04": ("event", "0404"), "AQ05": ("event", "0405"), "AQ06": ("event", "0406"),
+    "MD": ("event", "06"), "MD01": ("event", "0601"), "MD02": ("event", "0602"), "MD03": ("event", "0603"),
+    "MD04": ("event", "0604"),
+    "ZA": ("event", "06"), "ZA01": ("event", "0611"), "ZA02": ("event", "0612"), "ZA03": ("event", "0613"),
+    "ZA04": ("event", "0614"),
+    "MS": ("event", "06"), "MS01": ("event", "0621"), "MS02": ("event", "0622"), "MS03": ("event", "0623"),
+    "MS04": ("event", "0624"), "MS05": ("event", "0625"),
+    "QY": ("event", "06"), **{f"QY0{n}": ("event", f"063{n}") for n in range(1, 8)},
+    "TF": ("event", "04"), "TF01": ("event", "0411"), "TF02": ("event", "0412"), "TF03": ("event", "0413"),
+    "TF04": ("event", "0414"), "TF05": ("event", "0415"),
+}
+
+
 def load_catalogue(departments=None):
     """The catalogue; ``departments`` maps department codes to ids for default dispatch."""
     departments = departments or {}
@@ -50,14 +76,17 @@ def load_catalogue(departments=None):
         limit, unit, self_ok, dept, criteria = RULES[code]
         rules = {"time_limit": limit, "time_unit": unit, "self_resolvable": self_ok,
                  "default_department_id": departments.get(dept), "closing_criteria": criteria}
-        major = EventCategory(code=code, name=name, sort_order=order, **rules)
+        kind, national = NATIONAL.get(code, (None, None))
+        major = EventCategory(code=code, name=name, sort_order=order, national_kind=kind,
+                              national_code=national, **rules)
         db.session.add(major)
         db.session.flush()
         log_change("category", major.id)
         for sub_order, (sub_code, sub_name, *limit) in enumerate(subs):
             own = dict(rules, time_limit=limit[0], time_unit=limit[1]) if limit else rules
+            kind, national = NATIONAL.get(sub_code, (None, None))
             sub = EventCategory(code=sub_code, name=sub_name, parent_id=major.id, sort_order=sub_order,
-                                **own)
+                                national_kind=kind, national_code=national, **own)
             db.session.add(sub)
             db.session.flush()
             log_change("category", sub.id)

@@ -5,6 +5,9 @@ from ..extensions import LoggedMove, db, owned_rows, required_ref
 URGENCIES = ("normal", "urgent", "critical")
 
 
+NATIONAL_KINDS = {"event": "事件", "part": "部件"}
+
+
 class EventCategory(db.Model):
     """A node of the admin-editable catalogue: a major category (大类) or a sub-category (小类)."""
 
@@ -22,9 +25,23 @@ class EventCategory(db.Model):
     self_resolvable = db.Column(db.Boolean, nullable=False, default=False)
     default_department_id = db.Column(db.Integer, db.ForeignKey("department.id"))
     closing_criteria = db.Column(db.Text, nullable=False, default="")
+    # The national classification it maps to (GB/T 30428.2): an event (事件) or a part (部件)
+    # class, its major class (2 digits) and, for a sub-category, its minor class (4 digits).
+    national_kind = db.Column(db.String(8))  # event | part
+    national_code = db.Column(db.String(8))
+    # Minutes allowed per stage before handling, by urgency (GB/T 30428.8: 立案, 派遣, 核查):
+    # {"register": {"normal": 30, "urgent": 10}, "dispatch": {...}, "check": {...}}; None: defaults.
+    stage_limits = db.Column(db.JSON)
     updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     parent = db.relationship("EventCategory", remote_side=[id], backref="children")
+
+    @property
+    def national(self):
+        """The national class as shown and exported, e.g. "事件 0102" (None when unmapped)."""
+        if not self.national_code:
+            return None
+        return f"{NATIONAL_KINDS.get(self.national_kind, '')} {self.national_code}".strip()
 
     @property
     def full_name(self):
@@ -56,6 +73,7 @@ class Event(db.Model):
     subject_id = db.Column(db.String(36), db.ForeignKey("registry_record.id"), index=True)
     dispatched_at = db.Column(db.DateTime)
     deadline_at = db.Column(db.DateTime)
+    stage_started_at = db.Column(db.DateTime)  # when the stage its state is in began (see stages.py)
     hold_started_at = db.Column(db.DateTime)  # the clock is paused while on hold
     held_seconds = db.Column(db.Integer, nullable=False, default=0)
     rework_count = db.Column(db.Integer, nullable=False, default=0)
@@ -95,6 +113,21 @@ class EventAction(LoggedMove, db.Model):
 
     called = db.relationship("User", foreign_keys=[called_user_id])
     department = db.relationship("Department")
+
+
+class EventStage(db.Model):
+    """One stage an event went through (GB/T 30428.8: 立案, 派遣, 处置, 核查): when it began, when
+    its clock ran out, when it ended, and whether it ended in time."""
+
+    __tablename__ = "event_stage"
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.String(36), db.ForeignKey("event.id"), nullable=False, index=True)
+    stage = db.Column(db.String(12), nullable=False)  # register | dispatch | handle | check
+    started_at = db.Column(db.DateTime, nullable=False)
+    due_at = db.Column(db.DateTime)
+    ended_at = db.Column(db.DateTime, nullable=False)
+    outcome = db.Column(db.String(8), nullable=False)  # on_time | overdue
 
 
 class EventPhoto(db.Model):

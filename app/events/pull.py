@@ -6,6 +6,7 @@ from ..scope.permissions import may
 from ..scope.services import scope_for
 from ..sync.models import ChangeLog
 from ..sync.services import puller
+from . import stages
 from .models import Event, EventCategory
 from .workflow import MOVES
 
@@ -35,6 +36,7 @@ def event_json(event, user, handled=None, last=None):
     return {
         "id": event.id, "version": event.version, "state": event.state,
         "category_id": event.category_id, "category": event.category.full_name,
+        "category_code": event.category.code, "national_code": event.category.national,
         "description": event.description, "urgency": event.urgency,
         "lon": event.lon, "lat": event.lat, "accuracy": event.accuracy_m,
         "location_manual": event.location_manual,
@@ -51,7 +53,18 @@ def event_json(event, user, handled=None, last=None):
             "by": event.department.name if event.department else "",
             "photos": [_photo_json(m) for m in handled.photos or []]},
         "news": _news(event, last) if event.reporter_id == user.id else None,
+        # The clock that runs (立案, 派遣, 处置 or 核查): the phone shows it, offline too.
+        "stage": _stage_json(event),
     }
+
+
+def _stage_json(event):
+    clock_now = stages.current(event)
+    if clock_now is None:
+        return None
+    due_at = clock_now["due_at"]
+    return {"stage": clock_now["stage"], "label": str(clock_now["label"]),
+            "due_at": due_at.isoformat() + "Z" if due_at else None}
 
 
 @puller("event")
@@ -93,5 +106,5 @@ class CategoryPuller:
     def load(ids, user):
         rows = EventCategory.query.filter(EventCategory.id.in_([int(i) for i in ids])).all() if ids else []
         return {str(c.id): {"id": c.id, "code": c.code, "name": c.name, "parent_id": c.parent_id,
-                            "sort_order": c.sort_order}
+                            "sort_order": c.sort_order, "national_code": c.national}
                 for c in rows if c.active and (c.parent is None or c.parent.active)}

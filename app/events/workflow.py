@@ -15,7 +15,7 @@ from .. import clock
 from ..errors import DomainError
 from ..extensions import db
 from ..scope.services import scope_for
-from . import workcal
+from . import stages, workcal
 from .models import Event, EventAction
 
 LEVELS = ("community", "street", "district")
@@ -269,6 +269,7 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
                 member_id=member_id)
     for effect in move.effects:
         effect(step, values)
+    stage_row = stages.on_move(event, values["state"], step.moment, values)
     # Only the version this person saw may be changed: a concurrent move makes this match nothing.
     result = db.session.execute(update(Event).where(Event.id == event.id,
                                                     Event.version == expected_version).values(**values))
@@ -277,6 +278,8 @@ def transition(user, event_id, action, expected_version, note="", photos=(), dep
         current = db.session.get(Event, event_id)
         db.session.refresh(current)
         raise _stale(current)
+    if stage_row is not None:
+        db.session.add(stage_row)
     db.session.add(EventAction(event_id=event.id, action=action, actor_id=user.id, actor_role=role,
                                level=from_level, from_state=from_state, to_state=values["state"],
                                note=note or None, photos=list(photos),

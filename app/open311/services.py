@@ -94,7 +94,9 @@ def _public_categories():
 
 def services():
     return [{"service_code": s.code, "service_name": s.name, "description": f"{m.name} / {s.name}",
-             "metadata": False, "type": "realtime", "keywords": m.name, "group": m.name}
+             "metadata": False, "type": "realtime",
+             "keywords": ",".join(k for k in (m.name, s.national and f"GB/T 30428.2 {s.national}") if k),
+             "group": m.name}
             for s, m in _public_categories()]
 
 

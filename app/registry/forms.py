@@ -122,6 +122,12 @@ class SiteForm(RecordForm):
     lat = FloatField(_l("纬度"), validators=[Optional(), NumberRange(-90, 90)])
 
 
+# A part's national class (GB/T 30428.2 part classes, 01 公用设施 … 04 园林绿化) by its type;
+# its name is its asset code (部件编码).
+PART_CLASSES = {"manhole": "0101", "hydrant": "0103", "street_lamp": "0104", "camera": "0105",
+                "bus_shelter": "0203", "trash_bin": "0301", "street_tree": "0401"}
+
+
 class ObjectForm(RecordForm):
     KIND = "object"
     name = StringField(_l("部件编码"), validators=[DataRequired(_l("请填写部件编码")), Length(max=60)])

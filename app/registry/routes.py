@@ -30,7 +30,7 @@ from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
 from ..transaction import unit_of_work
 from ..ui import local_time
-from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, SENSITIVE_TAGS
+from .forms import KIND_FORMS, KIND_LABELS, PARENT_KIND, PART_CLASSES, SENSITIVE_TAGS
 from .models import KINDS, PersonTag, RecordRevision, RegistryRecord, Submission, Visit
 from .privacy import check_id_number, decrypt, keyed_hash, normalise_id
 from .pull import pending_for, record_json
@@ -375,7 +375,8 @@ def objects_geojson():
     for r in search_query(current_user, "object").filter(RegistryRecord.lon.isnot(None)):
         features.append({"type": "Feature", "id": r.id,
                          "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-                         "properties": {"code": r.name, "grid": r.grid.name, **(r.data or {})}})
+                         "properties": {"code": r.name, "grid": r.grid.name, **(r.data or {}),
+                                        "part_class": PART_CLASSES.get((r.data or {}).get("object_type"))}})
     with unit_of_work():
         audit.record("registry.export", object_type="registry_record", detail={"format": "geojson"})
     return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),

@@ -108,6 +108,15 @@ function resolvable(record, li) {
 
 const when = shortMoment;
 
+// The clock of the stage the report is in (立案, 派遣, 处置, 核查), from the pulled deadline:
+// it keeps counting offline.
+function stageClock(record) {
+  const stage = record.state === 'checked' ? null : record.stage;
+  if (!stage || !stage.due_at) return '';
+  const late = Date.parse(stage.due_at) < Date.now();
+  return ` · ${fmt(T.stageDue, { stage: stage.label, t: when(stage.due_at) })}${late ? ` ${T.stageLate}` : ''}`;
+}
+
 async function render() {
   const outbox = await store.outboxItems();
   const pending = outbox.filter((m) => m.kind === 'event.report');
@@ -121,7 +130,7 @@ async function render() {
       action: m.state === 'needs_fix' ? { href: `/report?fix=${m.id}`, text: T.fix } : null,
     }) })),
     ...sent.filter((r) => !pendingIds.has(r.id)).map((r) => (checking.has(r.id) ? { ...r, state: 'checked', can_self_resolve: false } : r)).map((r) => ({ at: r.reported_at, node: resolvable(r, checkable(r, row({
-      title: r.description, meta: `${r.category || ''} · ${r.grid?.name || ''} · ${when(r.reported_at)}`,
+      title: r.description, meta: `${r.category || ''} · ${r.grid?.name || ''} · ${when(r.reported_at)}${stageClock(r)}`,
       state: r.state === 'handled' ? 'waiting' : 'sent', label: r.state === 'handled' ? T.toCheck
         : (r.state && r.state !== 'reported' && T.states?.[r.state]) || T.sent, // then its progress
     }))) })),
