@@ -144,7 +144,8 @@ async function render() {
 async function showNews() {
   const box = document.getElementById('report-news');
   if (!box) return;
-  const news = await store.getMeta('notices', []);
+  const seen = new Set();
+  const news = (await store.getMeta('notices', [])).filter((n) => !seen.has(n.id) && seen.add(n.id));
   box.hidden = !news.length;
   box.querySelector('ul').replaceChildren(...news.map((n) => {
     const text = fmt(T.news?.[n.state] || T.states?.[n.state] || n.state, { by: n.by || '—', note: n.note || '—' });

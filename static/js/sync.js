@@ -144,16 +144,20 @@ async function pushOutbox() {
 // The reporter is told when a report of theirs moves on (merged, dispatched, handled, closed,
 // refused with the reason): news the pull brings, kept until read on "My reports".
 async function keepNews(changes) {
-  const news = await store.getMeta('notices', []);
+  const fresh = [];
   for (const change of changes) {
     const told = change.type === 'event' && change.op !== 'delete' && change.data && change.data.news;
     if (!told) continue;
     const before = await store.getRecord('event', change.id);
     if (before && before.state === change.data.state) continue;
-    if (news.some((n) => n.id === change.id && n.state === told.state && n.at === told.at)) continue;
-    news.unshift({ id: change.id, description: change.data.description, ...told });
+    fresh.push({ id: change.id, description: change.data.description, ...told });
   }
-  await store.setMeta('notices', news.slice(0, 50));
+  if (!fresh.length) return;
+  // One entry per report, its latest news first: a pull that overlaps another (or a row sent
+  // again within the settle window) cannot show the same news twice.
+  const ids = new Set(fresh.map((n) => n.id));
+  const kept = (await store.getMeta('notices', [])).filter((n) => !ids.has(n.id));
+  await store.setMeta('notices', [...fresh, ...kept].slice(0, 50));
 }
 
 async function pull() {
