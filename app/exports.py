@@ -102,3 +102,25 @@ def _xlsx_rows(raw: bytes):
         return rows
     except Exception:  # noqa: BLE001 - any unreadable upload is the uploader's to fix, never a 500
         raise TableError(_("无法读取这个 XLSX 文件，请另存为 XLSX 或 CSV 后再试")) from None
+
+
+MAX_UPLOAD = 2 * 1024 * 1024
+
+
+def upload_page(form, run, done, back, template, **context):
+    """A page that takes a table file: ``run(raw, filename) -> (a, b, errors)`` in one unit of
+    work (all rows or none); ``done(a, b)`` is the message shown after, then back to ``back``;
+    with errors the page shows every bad line."""
+    from flask import flash, redirect, render_template
+
+    from .transaction import unit_of_work
+
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        with unit_of_work():
+            first, second, errors = run(upload.read(MAX_UPLOAD + 1), upload.filename or "")
+        if not errors:
+            flash(done(first, second), "info")
+            return redirect(back)
+    return render_template(template, form=form, errors=errors, **context)

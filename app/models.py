@@ -7,6 +7,7 @@ from .duties.models import DutyChecklist, DutyItem  # noqa: F401
 from .enterprise.models import EconomicSurvey, RiskScreening, SurveyAnswer  # noqa: F401
 from .events.models import Event, EventAction, EventCategory, EventPhoto, EventStage  # noqa: F401
 from .events.workcal import HolidayOverride  # noqa: F401
+from .hotline.models import HotlineOrder  # noqa: F401
 from .media.models import Media  # noqa: F401
 from .open311.models import ApiKey  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401

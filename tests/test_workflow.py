@@ -12,6 +12,7 @@ from app.events import workflow
 from app.events.models import Event, EventAction, EventCategory
 from app.events.workflow import MOVES, WorkflowError
 from app.extensions import db
+from app.hotline.models import HotlineOrder
 from app.org.models import Department, Grid
 from app.roster.models import ForceMember
 from app.transaction import unit_of_work
@@ -32,12 +33,13 @@ def user(name):
 
 
 def make_event(state="reported", level="community", reporter="worker", department=True,
-               reported_at=datetime(2026, 11, 27, 1), description="路口垃圾堆积", **extra):
+               reported_at=datetime(2026, 11, 27, 1), description="路口垃圾堆积", source="grid_worker",
+               **extra):
     grid = Grid.query.filter_by(code="LX-QCL-FRJ-01").one()
     category = EventCategory.query.filter_by(code="SR01").one()
     point = grid.shape.representative_point()
     event = Event(id=str(uuid.uuid4()), category=category, description=description,
-                  lon=point.x, lat=point.y, grid=grid, source="grid_worker",
+                  lon=point.x, lat=point.y, grid=grid, source=source,
                   reporter=user(reporter), reported_at=reported_at, state=state,
                   level=level, **extra)
     if department:
@@ -72,7 +74,12 @@ def test_every_move_for_every_role(demo, action):
         reporter = username if role in ("grid_worker", "grid_leader", "part_time") else "worker"
         # Dispatched to the department and called to the police officer alike.
         event = make_event(state=move.sources[0], level=LEVEL_FOR.get(role, "community"),
-                           reporter=reporter, called_user_id=police.id)
+                           reporter=reporter, called_user_id=police.id,
+                           source="hotline" if action in workflow.HOTLINE_MOVES else "grid_worker")
+        if action in workflow.HOTLINE_MOVES:  # a 12345 order, called back already
+            db.session.add(HotlineOrder(event_id=event.id, order_no=f"T-{event.id[:8]}", channel="api",
+                                        received_at=event.reported_at, callback_at=event.reported_at))
+            db.session.commit()
         before = (event.state, event.level, event.version)
         try:
             transition(user(username), event.id, action, event.version, note="说明", photos=["p"],

@@ -85,6 +85,8 @@ def _dispatch(step, values):
     values["dispatched_at"] = step.moment
     values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
                                                   event.category.time_unit))
+    if event.source == "hotline" and event.deadline_at:
+        values["deadline_at"] = event.deadline_at  # a hotline order keeps its 7 (or 15) working days
 
 
 def _call_force(step, values):
@@ -100,6 +102,18 @@ def _call_force(step, values):
     event = step.event
     values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
                                                   event.category.time_unit))
+
+
+def _hotline_only(step, values):
+    if step.event.source != "hotline":
+        raise WorkflowError(_l("只有 12345 工单可以这样处理"), code="invalid")
+
+
+def _called_back(step, values):
+    _hotline_only(step, values)
+    order = getattr(step.event, "hotline", None)
+    if order is None or order.callback_at is None:
+        raise WorkflowError(_l("请先记录回访结果"), code="invalid")
 
 
 def _whistle(step, values):
@@ -207,6 +221,11 @@ MOVES = {
     "self_resolve": Move("self_resolved", ("reported",), ("grid_worker", "grid_leader"), needs_photos=True,
                          effects=(_self_resolvable,)),
     "audit_pass": Move("closed", ("self_resolved",), ("secretary",), effects=(_close,)),
+    # 12345 orders: sent back to the hotline only with a reason; closed after the call-back.
+    "hotline_return": Move("refused", ("reported", "accepted"), ("secretary", "street"), needs_note=True,
+                           effects=(_hotline_only,)),
+    "callback_close": Move("closed", ("handled",), ("secretary", "street", "command"),
+                           effects=(_called_back, _close)),
     "audit_fail": Move("reported", ("self_resolved",), ("secretary",), needs_note=True),
 }
 
@@ -303,7 +322,9 @@ ACTION_LABELS = {
     "check_pass": _l("核查通过"), "check_fail": _l("核查不通过（返工）"),
     "self_resolve": _l("自行处置"), "audit_pass": _l("审核通过"), "audit_fail": _l("审核不通过"),
     "merge": _l("合并重复事件"), "call_force": _l("召集网格力量"),
+    "hotline_return": _l("退回工单"), "callback_close": _l("回访后结案"),
 }
+HOTLINE_MOVES = ("hotline_return", "callback_close")
 # Phone actions that go through the outbox (the worker may be offline on site).
 PHONE_ACTIONS = ("check_pass", "check_fail", "self_resolve")
 
@@ -316,6 +337,8 @@ def available_actions(user, event):
         if action == "escalate" and event.level == LEVELS[-1]:
             continue
         if action == "self_resolve" and not event.category.self_resolvable:
+            continue
+        if action in HOTLINE_MOVES and event.source != "hotline":
             continue
         try:
             acting_role(user, event, move)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import DomainError, put_on_form
-from ..exports import table_download
+from ..exports import table_download, upload_page
 from ..org.models import Grid
 from ..scope.permissions import may, requires
 from ..scope.services import CHANGE, get_or_404, scope_for
@@ -69,18 +69,9 @@ def member_form(member_id=None):
 @bp.route("/import", methods=["GET", "POST"])
 @requires("roster.keep")
 def import_roster():
-    form = RosterImportForm()
-    errors = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        with unit_of_work():
-            created, updated, errors = services.import_roster(
-                current_user, upload.read(services.MAX_UPLOAD + 1)[:services.MAX_UPLOAD + 1],
-                upload.filename or "")
-        if not errors:
-            flash(_("已导入：新增 %(c)d 人，更新 %(u)d 人", c=created, u=updated), "info")
-            return redirect(url_for("roster.roster"))
-    return render_template("roster/import.html", form=form, errors=errors, columns=services.COLUMNS)
+    return upload_page(RosterImportForm(), lambda raw, name: services.import_roster(current_user, raw, name),
+                       lambda c, u: _("已导入：新增 %(c)d 人，更新 %(u)d 人", c=c, u=u),
+                       url_for("roster.roster"), "roster/import.html", columns=services.COLUMNS)
 
 
 @bp.route("/export.<fmt>")

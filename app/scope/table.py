@@ -60,6 +60,10 @@ PERMISSIONS = {
     "enterprise.serve": OFFICER,
     "enterprise.oversee": frozenset({"street", "command", "admin"}),
     "enterprise.surveys": frozenset({"street", "admin"}),
+    # 12345 hotline orders: brought in from a file, seen apart, called back before closing.
+    "hotline.intake": frozenset({"street", "command", "admin"}),
+    "hotline.view": OFFICE | {"admin"},
+    "hotline.callback": OFFICE,
     "admin": frozenset({"admin"}),
 }
 PERMISSIONS = {action: frozenset(roles) for action, roles in PERMISSIONS.items()}
