@@ -141,6 +141,7 @@ def _register_features(app):
         grids,
         home,
         hotline,
+        indicators,
         media,
         models,  # noqa: F401  (every model, for Alembic and the scope service)
         open311,
@@ -168,7 +169,7 @@ def _register_features(app):
     # Each feature registers its own pages, rules and sync handlers; the admin blueprint comes
     # after the features whose admin pages it carries.
     for feature in (scope, auth, home, grids, api, events, media, pwa, sync, registry, patrols, duties, tasks,
-                    roster, assist, volunteers, enterprise, open311, hotline, demo, admin):
+                    roster, assist, volunteers, enterprise, open311, hotline, indicators, demo, admin):
         feature.register(app)
     install_security(app)
     install_static_delivery(app)

@@ -8,6 +8,7 @@ from .enterprise.models import EconomicSurvey, RiskScreening, SurveyAnswer  # no
 from .events.models import Event, EventAction, EventCategory, EventPhoto, EventStage  # noqa: F401
 from .events.workcal import HolidayOverride  # noqa: F401
 from .hotline.models import HotlineOrder  # noqa: F401
+from .indicators.models import IndicatorThreshold  # noqa: F401
 from .media.models import Media  # noqa: F401
 from .open311.models import ApiKey  # noqa: F401
 from .org.models import Department, Grid, OrgUnit  # noqa: F401

@@ -45,6 +45,7 @@ NAV = [
     ("duties.assess", "duties.assessment", _l("考核"), "list"),
     ("event.command_centre", "events.command_centre", _l("指挥"), "log"),
     ("hotline.view", "hotline.orders", _l("12345"), "list"),
+    ("indicators.view", "indicators.page", _l("指标"), "list"),
     ("org.grid_list", "org.grid_list", _l("网格"), "grid"),
     ("roster.keep", "roster.roster", _l("力量"), "people"),
     ("assist.oversee", "assist.desk", _l("帮办"), "log"),

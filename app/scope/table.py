@@ -64,6 +64,9 @@ PERMISSIONS = {
     "hotline.intake": frozenset({"street", "command", "admin"}),
     "hotline.view": OFFICE | {"admin"},
     "hotline.callback": OFFICE,
+    # The indicators cities are judged by (GB/T 30428.4), and their thresholds.
+    "indicators.view": OFFICE | {"admin"},
+    "indicators.thresholds": frozenset({"command", "admin"}),
     "admin": frozenset({"admin"}),
 }
 PERMISSIONS = {action: frozenset(roles) for action, roles in PERMISSIONS.items()}
