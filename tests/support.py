@@ -143,8 +143,11 @@ def small_district(username="solo-worker", password="gridwalk-demo"):
 
 def quick_reports():
     """Quick reports (随手拍) in the database: what phones push as ``event.report``. The demo's own
-    cases (its enterprises' needs and the events its risk screenings opened) are left out, so a
-    test counts only what its phone sent."""
+    cases are left out (its enterprises' needs and screenings, and its month of history in
+    大明湖街道), so a test counts only what its phone sent in 泉城路街道."""
     from app.events.models import Event
+    from app.extensions import db
+    from app.org.models import Grid, OrgUnit
 
-    return Event.query.filter(Event.source.in_(("grid_worker", "part_time")))
+    history = db.select(Grid.id).join(OrgUnit, OrgUnit.id == Grid.street_id).where(OrgUnit.code == "LX-DMH")
+    return Event.query.filter(Event.source.in_(("grid_worker", "part_time")), Event.grid_id.notin_(history))

@@ -49,12 +49,15 @@ def test_the_worker_is_told_of_a_refusal_and_a_dispatch(browser, live_server, tm
     page.goto(live_server.url + "/reports")
     page.get_by_role("button", name="立即同步").click()
     news = page.locator("#report-news")
-    expect(news.locator("[data-news=refused]")).to_contain_text("不予立案：属于物业管理范围，已转告物业")
-    expect(news.locator("[data-news=dispatched]")).to_contain_text("已派遣给 区城市管理局")
+    expect(news.locator("[data-news=refused]").filter(has_text="消息测试：广告牌乱贴")).to_contain_text(
+        "不予立案：属于物业管理范围，已转告物业")
+    expect(news.locator("[data-news=dispatched]").filter(has_text="消息测试：垃圾堆积")).to_contain_text(
+        "已派遣给 区城市管理局")
     # Kept on the phone: offline, the news is still there until read.
     cut_network(phone)
     page.reload()
-    expect(page.locator("#report-news [data-news]")).to_have_count(2)
+    # (The server is shared with the other browser tests: only this test's reports are counted.)
+    expect(page.locator("#report-news [data-news]").filter(has_text="消息测试")).to_have_count(2)
     page.get_by_role("button", name="知道了").click()
     expect(page.locator("#report-news")).to_be_hidden()
     laptop.close()

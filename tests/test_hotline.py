@@ -52,6 +52,7 @@ def move(name, event, action, **kw):
 
 
 def test_an_order_by_json_is_a_case_due_in_seven_working_days_once(key, client):
+    before = HotlineOrder.query.count()  # the demo's month of orders
     answer = post(client, key, order()).get_json()["results"][0]
     assert answer["status"] == "created"
     event = db.session.get(Event, answer["event_id"])
@@ -61,7 +62,7 @@ def test_an_order_by_json_is_a_case_due_in_seven_working_days_once(key, client):
     assert clock.to_local(event.deadline_at) == workcal.add_working_days(received, 7)
     again = post(client, key, order()).get_json()["results"][0]
     assert again["status"] == "exists" and again["event_id"] == event.id
-    assert HotlineOrder.query.count() == 1
+    assert HotlineOrder.query.count() == before + 1
     complex_ = post(client, key, order("20261201-0002", complex=True)).get_json()["results"][0]
     hard = db.session.get(Event, complex_["event_id"])
     received = clock.to_local(hard.hotline.received_at)
@@ -71,6 +72,7 @@ def test_an_order_by_json_is_a_case_due_in_seven_working_days_once(key, client):
 
 
 def test_bad_orders_and_keys_are_refused_with_reasons(key, client):
+    before = Event.query.filter_by(source="hotline").count()
     batch = [order("A-1", category_code="XX"), order("A-2", lat=0, long=0), order("A-3", description=""),
              "not an order", order("A-4")]
     results = post(client, key, batch).get_json()["results"]
@@ -79,7 +81,7 @@ def test_bad_orders_and_keys_are_refused_with_reasons(key, client):
     assert client.post("/hotline/api/orders", json=order(), headers={"X-Api-Key": "wrong"}).status_code == 403
     assert client.post("/hotline/api/orders", data="{", content_type="application/json",
                        headers={"X-Api-Key": key}).status_code == 400
-    assert Event.query.filter_by(source="hotline").count() == 1
+    assert Event.query.filter_by(source="hotline").count() == before + 1
 
 
 def test_sent_back_only_with_a_reason_and_closed_only_after_the_call_back(key, client, login):
@@ -139,7 +141,7 @@ def test_an_office_imports_a_file_and_the_command_centre_sees_orders_apart(demo,
     response = street.post("/hotline/import", data={"csrf_token": token, "file": upload},
                            content_type="multipart/form-data")
     assert response.status_code == 302
-    assert {o.order_no for o in HotlineOrder.query} == {"F-1", "F-2"}
+    assert {o.order_no for o in HotlineOrder.query if o.order_no.startswith("F-")} == {"F-1", "F-2"}
     assert HotlineOrder.query.filter_by(order_no="F-2").one().complex is True
     listing = login("command").get("/hotline").get_data(as_text=True)
     assert "F-1" in listing and "F-2" in listing and "13900002222" not in listing

@@ -172,6 +172,9 @@ def load_demo():
 
     load_demo_assist(db, User.query.filter_by(username="worker").one())
     load_demo_enterprises(db, password_hash)
+    from .people import load_demo_month
+
+    load_demo_month(db)
     db.session.commit()
     return [(u, r, w) for u, r, w, _d, _a in sign_ins] + [officer_sign_in]
 

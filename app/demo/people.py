@@ -293,3 +293,107 @@ def _play_closed(db, event, secretary, officer, opened, late, actions, model):
     event.deadline_at = opened + limit
     event.closed_at = opened + steps[-1][5]
     event.close_type = "overdue" if late else "on_time"
+
+
+def load_demo_month(db):
+    """A month of cases in 大明湖街道 (its workers' reports and 12345 orders) with the moves and
+    stage times the closed loop would have written, so the indicators show real figures. The
+    phones' own grids (芙蓉街社区) are left as they were."""
+    from ..events import stages as stage_clock
+    from ..events import workcal
+    from ..events.models import EventCategory, EventStage
+    from ..hotline import services as hotline
+    from ..org.models import Department
+
+    rng = random.Random(18)
+    now = clock.now()
+    street = OrgUnit.query.filter_by(code="LX-DMH").one()
+    grids = Grid.query.filter_by(street_id=street.id, kind="basic").order_by(Grid.code).all()
+    subs = [c for c in EventCategory.query.filter(EventCategory.parent_id.isnot(None))
+            if c.code[:2] in ("SR", "JM", "GS", "MS")]
+    departments = Department.query.filter(Department.code.in_(("LX-SJ", "LX-ZJ", "LX-SW", "LX-JJ"))).all()
+    street_user = User.query.filter_by(username="street-dmh").one()
+    platform = street_user  # the demo's orders come in as if the street had taken them
+
+    def stage(event, name, start, minutes, end):
+        due = start + timedelta(minutes=minutes) if minutes is not None else event.deadline_at
+        db.session.add(EventStage(event_id=event.id, stage=name, started_at=start, due_at=due, ended_at=end,
+                                  outcome="overdue" if due and end > due else "on_time"))
+
+    def act(event, action, source, target, actor, role, moment, note=None, department=None):
+        db.session.add(EventAction(event_id=event.id, action=action, actor_id=actor.id, actor_role=role,
+                                   level="street", from_state=source, to_state=target, note=note, photos=[],
+                                   department_id=department.id if department else None, at=moment))
+
+    for n in range(40):
+        grid = rng.choice(grids)
+        worker = next((a.user for a in grid_staff(grid) if a.role == "grid_worker"), street_user)
+        reported = now - timedelta(days=rng.uniform(1, 30))
+        category = rng.choice(subs)
+        point = grid.shape.representative_point()
+        event = Event(id=str(uuid.uuid4()), category_id=category.id, description=f"{category.name}（第 {n + 1} 件）",
+                      lon=point.x, lat=point.y, grid_id=grid.id, source="grid_worker", reporter_id=worker.id,
+                      reported_at=reported, received_at=reported, urgency="urgent" if n % 9 == 0 else "normal",
+                      state="reported", level="street", version=1)
+        event.category = category
+        db.session.add(event)
+        db.session.flush()
+        if n % 10 == 7:  # refused: not a case for the grid
+            moment = reported + timedelta(minutes=rng.randint(5, 50))
+            stage(event, "register", reported, stage_clock.limit_minutes(category, "register", event.urgency), moment)
+            act(event, "refuse", "reported", "refused", street_user, "street", moment, note="不属于城市管理范围")
+            event.state, event.stage_started_at = "refused", None
+            continue
+        filed = reported + timedelta(minutes=rng.randint(4, 45))
+        stage(event, "register", reported, stage_clock.limit_minutes(category, "register", event.urgency), filed)
+        act(event, "accept", "reported", "accepted", street_user, "street", filed)
+        sent = filed + timedelta(minutes=rng.randint(5, 50))
+        stage(event, "dispatch", filed, stage_clock.limit_minutes(category, "dispatch", event.urgency), sent)
+        department = rng.choice(departments)
+        event.department_id, event.dispatched_at = department.id, sent
+        event.deadline_at = clock.to_utc(workcal.deadline(clock.to_local(sent), category.time_limit,
+                                                          category.time_unit))
+        act(event, "dispatch", "accepted", "dispatched", street_user, "street", sent, department=department)
+        if n % 10 in (3, 9) or sent > now - timedelta(days=2):  # still being handled
+            event.state, event.stage_started_at, event.version = "in_progress", sent, 4
+            continue
+        late = n % 10 == 5
+        handled = event.deadline_at + timedelta(hours=5) if late else sent + (event.deadline_at - sent) / 2
+        stage(event, "handle", sent, None, handled)
+        checked = handled + timedelta(minutes=rng.randint(15, 80))
+        stage(event, "check", handled, stage_clock.limit_minutes(category, "check", event.urgency), checked)
+        act(event, "report_handled", "in_progress", "handled", street_user, "street", handled, note="已处置")
+        act(event, "check_pass", "handled", "closed", worker, "grid_worker", checked)
+        event.state, event.stage_started_at, event.version = "closed", None, 6
+        event.closed_at, event.close_type = checked, "overdue" if checked > event.deadline_at else "on_time"
+        event.rework_count = 1 if n % 10 == 1 else 0
+    # 12345 orders over the month: most closed after the call-back, one sent back, some open.
+    for k in range(8):
+        grid = rng.choice(grids)
+        point = grid.shape.representative_point()
+        received = now - timedelta(days=rng.uniform(1, 28))
+        event, _new = hotline.take_order(platform, {
+            "order_no": f"12345-{received:%Y%m%d}-{k + 1:03d}", "category_code": rng.choice(subs).code,
+            "description": "市民来电反映：" + rng.choice(["夜间施工噪音", "路灯不亮", "垃圾清运不及时", "占道经营"]),
+            "lat": point.y, "long": point.x, "complex": k == 2, "caller_phone": _phone(rng),
+            "caller_name": person_name_short(rng), "received_at": received.isoformat() + "Z"}, "api")
+        event.level = "street"
+        if k == 5:
+            act(event, "hotline_return", "reported", "refused", street_user, "street",
+                received + timedelta(hours=2), note="诉求地址不在本街道")
+            event.state = "refused"
+            continue
+        if k in (6, 7):
+            continue
+        done = received + timedelta(days=rng.uniform(1, 5))
+        act(event, "report_handled", "in_progress", "handled", street_user, "street", done, note="已处置并答复")
+        event.hotline.callback_at, event.hotline.callback_by = done + timedelta(hours=3), street_user.id
+        event.hotline.reached, event.hotline.satisfied = True, k != 4
+        act(event, "callback_close", "handled", "closed", street_user, "street", done + timedelta(hours=3))
+        event.state, event.closed_at = "closed", done + timedelta(hours=3)
+        event.close_type = "on_time" if event.closed_at <= event.deadline_at else "overdue"
+    db.session.flush()
+
+
+def person_name_short(rng):
+    return rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["先生", "女士"])
