@@ -6,6 +6,16 @@ offline in the local equivalent (longitude scaled by cos latitude)."""
 import math
 from dataclasses import dataclass
 
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lon1, lat1, lon2, lat2):
+    """Great-circle metres between two WGS-84 points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
 
 def mercator(lon, lat):
     """Web Mercator in world units (0..1), the space XYZ tiles are cut in; also our SVG maps'."""

@@ -5,7 +5,7 @@ from .audit.models import AuditLog  # noqa: F401
 from .auth.models import LoginAttempt, RoleAssignment, User  # noqa: F401
 from .duties.models import DutyChecklist, DutyItem  # noqa: F401
 from .enterprise.models import EconomicSurvey, RiskScreening, SurveyAnswer  # noqa: F401
-from .events.models import Event, EventAction, EventCategory, EventPhoto, EventStage  # noqa: F401
+from .events.models import Event, EventAction, EventCategory, EventPhoto, EventStage, EventSupport  # noqa: F401
 from .events.workcal import HolidayOverride  # noqa: F401
 from .hotline.models import HotlineOrder  # noqa: F401
 from .indicators.models import IndicatorThreshold  # noqa: F401

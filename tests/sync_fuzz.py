@@ -38,7 +38,7 @@ from stdnum.cn import ric
 
 from app.assist.models import AssistRequest, ConvenienceItem
 from app.enterprise.models import RiskScreening, SurveyAnswer
-from app.events.models import Event, EventAction, EventCategory, EventPhoto
+from app.events.models import Event, EventAction, EventCategory, EventPhoto, EventSupport
 from app.extensions import db
 from app.media.models import Media
 from app.org.models import Grid
@@ -57,7 +57,7 @@ KNOWN_STATUSES = STORED | REFUSED | {"retry"}
 # The table a kind writes (for kinds that change an existing record: the record it changes).
 CREATES = {"event.report": Event, "patrol.start": Patrol, "patrol.checkin": CheckIn,
            "registry.create": RegistryRecord, "registry.visit": Visit, "task.report": TaskReport,
-           "assist.create": AssistRequest, "service.claim": ServiceClaim}
+           "assist.create": AssistRequest, "service.claim": ServiceClaim, "event.support": EventSupport}
 TARGETS = {**CREATES, "event.transition": Event, "patrol.chunk": Patrol, "patrol.stop": Patrol,
            "registry.edit": RegistryRecord, "assist.advance": AssistRequest, "service.log": ServiceClaim,
            # An enterprise officer's kinds: valid in shape, refused to the signed-in worker.
@@ -397,6 +397,10 @@ class World:
         lon, lat = self.lon, self.lat
         if kind == "event.report":
             return self.report(photo, urgency=draw(st.sampled_from(["normal", "urgent", "critical"]))), []
+        if kind == "event.support":
+            target = self.report(photo)
+            return self.envelope("event.support", data={"event_id": target["record_id"], "note": "同一处垃圾",
+                                                        "photos": [photo]}), [target]
         if kind == "event.transition":
             target = self.report(photo)
             return self.envelope("event.transition", target["record_id"], base_version=1, data={

@@ -330,7 +330,7 @@ def load_demo_month(db):
         worker = next((a.user for a in grid_staff(grid) if a.role == "grid_worker"), street_user)
         reported = now - timedelta(days=rng.uniform(1, 30))
         category = rng.choice(subs)
-        point = grid.shape.representative_point()
+        point = _somewhere_in(grid, rng)
         event = Event(id=str(uuid.uuid4()), category_id=category.id, description=f"{category.name}（第 {n + 1} 件）",
                       lon=point.x, lat=point.y, grid_id=grid.id, source="grid_worker", reporter_id=worker.id,
                       reported_at=reported, received_at=reported, urgency="urgent" if n % 9 == 0 else "normal",
@@ -393,6 +393,18 @@ def load_demo_month(db):
         event.state, event.closed_at = "closed", done + timedelta(hours=3)
         event.close_type = "on_time" if event.closed_at <= event.deadline_at else "overdue"
     db.session.flush()
+
+
+def _somewhere_in(grid, rng):
+    """A point inside the grid, away from its centre: reports are spread over the streets."""
+    from shapely.geometry import Point
+
+    box = grid.shape.bounds
+    for _ in range(50):
+        point = Point(rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]))
+        if grid.shape.contains(point):
+            return point
+    return grid.shape.representative_point()
 
 
 def person_name_short(rng):

@@ -130,6 +130,16 @@ class EventStage(db.Model):
     outcome = db.Column(db.String(8), nullable=False)  # on_time | overdue
 
 
+class EventSupport(LoggedMove, db.Model):
+    """A supporting report in the event's log: another worker saw the same problem and added it
+    (who, when, note, photos: the LoggedMove's) rather than opening a second case (同一问题)."""
+
+    __tablename__ = "event_support"
+
+    id = db.Column(db.String(36), primary_key=True)  # made on the phone
+    event_id = db.Column(db.String(36), db.ForeignKey("event.id"), nullable=False, index=True)
+
+
 class EventPhoto(db.Model):
     __tablename__ = "event_photo"
 

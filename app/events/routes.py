@@ -17,9 +17,9 @@ from ..roster.services import FORCE_LABELS, callable_members
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
 from ..transaction import unit_of_work
-from . import metrics, stages, workflow
+from . import metrics, services, stages, workflow
 from .forms import URGENCY_LABELS, QuickReportForm
-from .models import Event, EventAction, EventCategory, EventStage
+from .models import Event, EventAction, EventCategory, EventStage, EventSupport
 from .pull import event_json
 from .scope import event_visibility_clause
 from .services import create_quick_report
@@ -124,8 +124,10 @@ def event_detail(event_id):
     if "call_force" in actions and not members:
         actions.remove("call_force")  # nobody on the grid's roster to call
     stage_log = EventStage.query.filter_by(event_id=event.id).order_by(EventStage.id).all()
+    supports = EventSupport.query.filter_by(event_id=event.id).order_by(EventSupport.at).all()
     return render_template("events/detail.html", event=event, URGENCY_LABELS=URGENCY_LABELS,
                            stage=stages.current(event), stage_log=stage_log, STAGES=stages.STAGES,
+                           supports=supports,
                            now=workflow.now(),
                            actions=actions, log=log, departments=departments, members=members,
                            FORCE_LABELS=FORCE_LABELS, MOVES=workflow.MOVES,
@@ -162,6 +164,22 @@ def event_act(event_id):
     except DomainError as exc:  # a photo that cannot be taken, a move refused: nothing kept
         flash(exc.text(), "error")
     return redirect(url_for("events.event_detail", event_id=event.id))
+
+
+@bp.get("/events/duplicates")
+def duplicates():
+    """Reports that look like an open event's twin (same major category, within 50 m): the
+    office confirms each merge from the list and the map, not by typing a number."""
+    if not may(current_user, "event.duplicates"):
+        abort(404)
+    pairs = services.duplicate_pairs(current_user)
+    points = [(e.lon, e.lat) for pair in pairs for e in pair[:2]]
+    view = geo.View.fit([geo.mercator(lon, lat) for lon, lat in points]) if points else None
+    dots = [(view.xy(geo.mercator(later.lon, later.lat)), view.xy(geo.mercator(earlier.lon, earlier.lat)), n)
+            for n, (later, earlier, _m) in enumerate(pairs, start=1)] if view else []
+    return render_template("events/duplicates.html", pairs=pairs, view=view, dots=dots,
+                           may_merge={later.id: "merge" in workflow.available_actions(current_user, later)
+                                      for later, _e, _m in pairs})
 
 
 @bp.get("/api/v1/events/<event_id>")

@@ -5,16 +5,18 @@ from werkzeug.datastructures import MultiDict
 
 from .. import clock
 from ..clock import client_time
-from ..errors import Forbidden, Rejected
+from ..errors import Conflict, Forbidden, Rejected
 from ..extensions import db
-from ..media.services import media_owners
+from ..geo import haversine_m
+from ..media.services import media_owners, own_photos, photo_holder, rows_naming
 from ..org.services import locate_grid
 from ..scope.permissions import may
+from ..scope.services import VIEW, rule, scope_for
 from ..sync.models import ChangeLog
-from ..sync.services import Staged, apply_staged, handler, log_change, stager
+from ..sync.services import Staged, apply_staged, handler, log_change, record_handler, stager
 from . import workflow
 from .forms import QuickReportForm
-from .models import Event, EventPhoto
+from .models import Event, EventPhoto, EventSupport
 
 
 def form_from_payload(data: dict) -> QuickReportForm:
@@ -132,3 +134,75 @@ def nav_badges(user):
     if may(user, "event.report"):
         badges["events.my_reports"] = Event.query.filter_by(reporter_id=user.id, state="handled").count()
     return badges
+
+
+# --- the same problem twice: supporting reports and proposed merges -------------------------
+
+NEAR_M = 50  # reports of one major category this close are taken as the same problem
+
+
+def support_event(user, support_id, data, at=None):
+    """A report added to an open event as a supporting one (同一问题), with its photos."""
+    from .scope import event_rule
+
+    if not may(user, "event.report"):
+        raise Forbidden(_l("只有网格员和兼职网格员可以随手拍"))
+    event = db.session.get(Event, data.get("event_id")) if isinstance(data.get("event_id"), str) else None
+    if event is None or not event_rule(user, event, "view"):
+        raise Rejected({"event_id": [str(_l("事件不存在或不在你的范围内"))]}, code="not_found")
+    if event.state not in workflow.OPEN_STATES:
+        raise Rejected({"event_id": [str(_l("这个事件已结束，请新建上报"))]}, code="event_closed")
+    if db.session.get(EventSupport, support_id) is not None:
+        raise Conflict()
+    photos = own_photos(user, data.get("photos"))
+    if not photos:
+        raise Rejected({"photos": [str(_l("至少需要 1 张照片"))]})
+    row = EventSupport(id=support_id, event_id=event.id, actor_id=user.id, photos=photos,
+                       note=str(data.get("note") or "").strip()[:2000], at=clock.recorded_at(at))
+    db.session.add(row)
+    log_change("event", event.id, grid_id=event.grid_id, owner_id=event.reporter_id)
+    db.session.flush()
+    return row
+
+
+record_handler("event.support", support_event)
+
+
+@rule(EventSupport)
+def _support_rule(user, support, action):
+    """Seen with the event it supports; changed by no one."""
+    from .scope import event_rule
+
+    event = db.session.get(Event, support.event_id)
+    return action == VIEW and event is not None and event_rule(user, event, VIEW)
+
+
+@photo_holder
+def _support_photos(media):
+    return rows_naming(EventSupport, EventSupport.photos, media, EventSupport.actor_id)
+
+
+def duplicate_pairs(user, limit=200):
+    """Proposed merges: each open report in scope with an earlier open event of the same major
+    category within NEAR_M metres. (report, original, metres), the nearest first."""
+    from .scope import event_visibility_clause
+
+    scope = scope_for(user)
+    open_ = Event.state.in_(("reported", "accepted"))
+    events = (Event.query.filter(event_visibility_clause(scope, user.id), open_,
+                                 Event.merged_into_id.is_(None))
+              .options(db.joinedload(Event.category)).order_by(Event.reported_at).limit(2000).all())
+    major = {e.id: (e.category.code[:2]) for e in events}
+    pairs = []
+    for i, later in enumerate(events):
+        if later.state != "reported":
+            continue
+        for earlier in events[:i]:
+            if major[earlier.id] != major[later.id] or earlier.id == later.id:
+                continue
+            metres = haversine_m(later.lon, later.lat, earlier.lon, earlier.lat)
+            if metres <= NEAR_M:
+                pairs.append((later, earlier, round(metres)))
+                break
+    pairs.sort(key=lambda p: p[2])
+    return pairs[:limit]

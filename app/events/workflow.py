@@ -190,7 +190,7 @@ REPORTERS = ("grid_worker", "grid_leader", "officer")
 
 MOVES = {
     "accept": Move("accepted", ("reported",), ("secretary", "street", "command")),
-    "merge": Move("merged", ("reported", "accepted"), ("street", "command"), needs_note=True,
+    "merge": Move("merged", ("reported", "accepted"), ("secretary", "street", "command"), needs_note=True,
                   effects=(_merge,)),
     "refuse": Move("refused", ("reported",), ("secretary", "street", "command"), needs_note=True),
     "escalate": Move(None, ("reported", "accepted"), ("secretary", "street"), effects=(_escalate,)),

@@ -6,14 +6,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
-EARTH_RADIUS_M = 6371008.8
-
-
-def haversine_m(lon1, lat1, lon2, lat2):
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+from ..geo import EARTH_RADIUS_M, haversine_m  # noqa: F401  (haversine_m: re-exported for patrols)
 
 
 def leg_lengths_m(fixes) -> np.ndarray:

@@ -31,6 +31,7 @@ PERMISSIONS = {
     "event.see_grid": FIELD | OFFICE | OFFICER | {"admin"},
     "event.inbox": OFFICE | FORCE | {"department"},
     "event.command_centre": frozenset({"street", "command", "admin"}),
+    "event.duplicates": OFFICE,  # proposed merges of reports of one problem
     # Supervision, tasks and assessment.
     "patrol.supervise": frozenset({"grid_leader"}) | OFFICE | {"admin"},
     "tasks.assign": OFFICE,

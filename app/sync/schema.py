@@ -101,6 +101,15 @@ class EventReport(Schema):
     photos: PhotoList = Field(description="1–9 uploaded photo UUIDs")
 
 
+class EventSupportSchema(Schema):
+    """The same problem as an open event: added to it as a supporting report (record_id is the
+    supporting report's UUID), no new case."""
+    event_id: Uuid = Field(description="the open event it supports, from the pull")
+    note: Text(2000) | None = Field(None, description="what the worker saw")
+    photos: Annotated[list[Uuid], Field(min_length=1, max_length=9)] = Field(
+        description="1–9 uploaded photo UUIDs")
+
+
 class EventTransition(Schema):
     """A move the reporting worker makes on the phone."""
     action: Literal["check_pass", "check_fail", "self_resolve"] = Field(description="the move")
@@ -271,6 +280,7 @@ KIND_SCHEMAS: dict[str, type[Schema]] = {
     "enterprise.screening": EnterpriseScreening,
     "event.report": EventReport,
     "event.transition": EventTransition,
+    "event.support": EventSupportSchema,
     "patrol.start": PatrolStart,
     "patrol.chunk": PatrolChunk,
     "patrol.stop": PatrolStop,

@@ -50,6 +50,50 @@ async function addPhotos(files) {
   renderPhotos();
 }
 
+const fmt = (s, vars) => (s || '').replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+
+// Open events of the same major category within 50 m, from the phone's own pulled events
+// (offline too): the worker may add the report to one of them instead of opening a new case.
+const NEAR_M = 50;
+const OPEN = new Set(['reported', 'accepted', 'dispatched', 'in_progress', 'hold_requested', 'on_hold', 'extension_requested']);
+let joining = null; // the event this report will support, when the worker says it is the same problem
+
+function metres(lon1, lat1, lon2, lat2) {
+  const rad = Math.PI / 180;
+  const dp = (lat2 - lat1) * rad; const dl = (lon2 - lon1) * rad;
+  const a = Math.sin(dp / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dl / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+}
+
+async function showNearby() {
+  const box = form.querySelector('#duplicate-hint');
+  const lon = parseFloat($('[name=lon]').value); const lat = parseFloat($('[name=lat]').value);
+  const categoryId = Number($('[name=category_id]').value);
+  if (!box || Number.isNaN(lon) || !categoryId) { if (box) box.hidden = true; return; }
+  const categories = new Map((await store.records('category')).map((c) => [c.id, c]));
+  const major = (id) => (categories.get(id)?.code || '').slice(0, 2);
+  const mine = major(categoryId);
+  const near = (await store.records('event'))
+    .filter((e) => OPEN.has(e.state) && mine && (e.category_code || '').slice(0, 2) === mine)
+    .map((e) => ({ e, m: Math.round(metres(lon, lat, e.lon, e.lat)) }))
+    .filter(({ m }) => m <= NEAR_M).sort((a, b) => a.m - b.m).slice(0, 5);
+  box.hidden = !near.length;
+  box.querySelector('[data-nearby]').replaceChildren(...near.map(({ e, m }) => {
+    const li = document.createElement('li');
+    li.dataset.event = e.id;
+    const days = Math.max(0, Math.floor((Date.now() - Date.parse(e.reported_at)) / 86400000));
+    if (e.photos?.[0]) li.append(Object.assign(document.createElement('img'), { src: e.photos[0].thumb, alt: e.category, width: 64, height: 64 }));
+    // The category, how far and how old: never the description, which may name residents.
+    li.append(Object.assign(document.createElement('span'), { textContent: ` ${e.category} · ${fmt(T.nearby, { m, d: days })} ` }));
+    const same = Object.assign(document.createElement('button'), { type: 'button', className: 'btn small', textContent: joining === e.id ? T.joined : T.same });
+    same.setAttribute('aria-pressed', String(joining === e.id));
+    same.addEventListener('click', () => { joining = joining === e.id ? null : e.id; showNearby(); });
+    li.append(same);
+    return li;
+  }));
+  box.querySelector('[data-joined]').hidden = !joining;
+}
+
 function setPoint(lon, lat, accuracy, manual) {
   setError('lon', []);
   $('[name=lon]').value = lon.toFixed(7);
@@ -59,6 +103,7 @@ function setPoint(lon, lat, accuracy, manual) {
   const text = manual ? T.manualPoint : `${T.gpsPoint} ±${Math.round(accuracy)} m`;
   form.querySelector('#location-status').textContent = text;
   drawMarker();
+  showNearby();
 }
 
 function locate() {
@@ -120,6 +165,14 @@ async function save(event) {
     form.querySelector('[data-error-for]:not([hidden])')?.scrollIntoView({ block: 'center' });
     return;
   }
+  const blobsOf = () => photos.map(({ id, blob, type, uploaded }) => ({ id, blob, type, uploaded }));
+  if (joining && !fixing) {  // the same problem: a supporting report, no new case
+    await store.enqueue(newMutation('event.support', store.uuid(),
+      { event_id: joining, note: data.description, photos: data.photos }, { label: T.supportLabel }), blobsOf());
+    window.dispatchEvent(new Event('gridwalk:saved'));
+    location.href = form.dataset.after;
+    return;
+  }
   const select = $('[name=category_id]');
   // A fixed report keeps its record and the time it was made; it gets a new mutation id.
   const mutation = newMutation('event.report', fixing ? fixing.record_id : store.uuid(), data, {
@@ -155,6 +208,7 @@ $('[name=photo_files]').addEventListener('change', (e) => { addPhotos([...e.targ
 form.querySelector('#relocate').addEventListener('click', locate);
 form.querySelector('#pick-on-map').addEventListener('click', showMap);
 form.addEventListener('submit', save);
+$('[name=category_id]').addEventListener('change', () => { joining = null; showNearby(); });
 // A field fixed loses its error at once, not at the next save.
 const ERROR_OF = { photo_files: 'photos', lon: 'lon', lat: 'lon' };
 form.addEventListener('input', (e) => setError(ERROR_OF[e.target.name] || e.target.name, []));

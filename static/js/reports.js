@@ -119,13 +119,13 @@ function stageClock(record) {
 
 async function render() {
   const outbox = await store.outboxItems();
-  const pending = outbox.filter((m) => m.kind === 'event.report');
+  const pending = outbox.filter((m) => m.kind === 'event.report' || m.kind === 'event.support');
   const checking = new Set(outbox.filter((m) => m.kind === 'event.transition').map((m) => m.record_id));
   const sent = (await store.records('event')).filter((r) => r.mine);
   const pendingIds = new Set(pending.map((m) => m.record_id));
   const rows = [
     ...pending.map((m) => ({ at: m.created_at, node: row({
-      title: m.data.description, meta: `${m.label || ''} · ${when(m.created_at)}`, state: STATE[m.state] || 'waiting',
+      title: m.data.description ?? m.data.note, meta: `${m.label || ''} · ${when(m.created_at)}`, state: STATE[m.state] || 'waiting',
       label: T[STATE[m.state] || 'waiting'], message: m.state === 'needs_fix' || m.state === 'blocked' ? m.error : '',
       action: m.state === 'needs_fix' ? { href: `/report?fix=${m.id}`, text: T.fix } : null,
     }) })),
