@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
+from app import clock
 from app.auth.models import User
 from app.events import stages, workflow
 from app.events.models import Event, EventCategory, EventStage
@@ -110,3 +111,21 @@ def test_the_phone_page_and_the_exports_carry_the_clock_and_both_codes(demo, log
     geojson = login("secretary").get("/registry/objects.geojson").get_json()
     manhole = next(f for f in geojson["features"] if f["properties"].get("object_type") == "manhole")
     assert manhole["properties"]["part_class"] == "0101" and manhole["properties"]["code"]  # its asset code
+
+
+def test_an_urgent_case_gets_the_categorys_own_handling_hours(demo):
+    """Handling has its limit per urgency too: the category's working hours for urgent cases."""
+    from app.events import workcal
+
+    category = EventCategory.query.filter_by(code="SR01").one()
+    category.stage_limits = {"handle": {"urgent": 4, "critical": 4}}
+    db.session.commit()
+    urgent, normal = report(urgency="urgent"), report()
+    cg = Department.query.filter_by(code="LX-CG").one().id
+    for event in (urgent, normal):
+        event = move("street", move("secretary", event, "escalate"), "accept")
+        event = move("street", event, "dispatch", department_id=cg)
+        start = clock.to_local(event.dispatched_at)
+        expected = (workcal.add_working_hours(start, 4) if event.urgency == "urgent"
+                    else workcal.deadline(start, category.time_limit, category.time_unit))
+        assert clock.to_local(event.deadline_at) == expected, event.urgency

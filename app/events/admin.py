@@ -46,6 +46,8 @@ class CategoryForm(FlaskForm):
     dispatch_urgent = IntegerField(_l("派遣时限（分钟，紧急）"), validators=MINUTES)
     check_normal = IntegerField(_l("核查时限（分钟，一般）"), validators=MINUTES)
     check_urgent = IntegerField(_l("核查时限（分钟，紧急）"), validators=MINUTES)
+    handle_urgent = IntegerField(_l("紧急事件处置时限（工作小时，空着则同一般）"),
+                                 validators=[Optional(), NumberRange(1, 1000)])
     national_kind = SelectField(_l("国标分类"), validators=[Optional()],
                                 choices=[("", "—"), ("event", _l("事件")), ("part", _l("部件"))])
     national_code = StringField(_l("国标大类/小类编码"), validators=[
@@ -90,7 +92,7 @@ def category_edit(category_id=None):
         form.default_department_id.data = (category.default_department_id or 0) if category else 0
         for stage, entry in ((category.stage_limits or {}) if category else {}).items():
             for urgency in ("normal", "urgent"):
-                if f"{stage}_{urgency}" in form and entry.get(urgency):
+                if f"{stage}_{urgency}" in form._fields and entry.get(urgency):
                     form[f"{stage}_{urgency}"].data = entry[urgency]
     if form.validate_on_submit():
         if value_taken(EventCategory.code, form.code.data, category):
@@ -132,6 +134,8 @@ def _stage_limits(form):
         entry = {k: v for k, v in (("normal", normal), ("urgent", urgent), ("critical", urgent)) if v}
         if entry:
             limits[stage] = entry
+    if form.handle_urgent.data:  # working hours for urgent and critical cases
+        limits["handle"] = {"urgent": form.handle_urgent.data, "critical": form.handle_urgent.data}
     return limits or None
 
 

@@ -38,6 +38,24 @@ def limit_minutes(category, stage, urgency):
     return DEFAULT_LIMITS[stage].get(urgency, DEFAULT_LIMITS[stage]["normal"])
 
 
+def handling_deadline(event, local_start):
+    """When handling must end (local wall time): the category's working-time limit, or for an
+    urgent or critical case its own working hours when the category sets them
+    (``stage_limits["handle"]``, working hours by urgency)."""
+    from . import workcal
+
+    category = event.category
+    hours = None
+    for source in (category, category.parent if category is not None else None):
+        entry = (getattr(source, "stage_limits", None) or {}).get("handle") or {}
+        if isinstance(entry.get(event.urgency), int):
+            hours = entry[event.urgency]
+            break
+    if hours is not None:
+        return workcal.add_working_hours(local_start, hours)
+    return workcal.deadline(local_start, category.time_limit, category.time_unit)
+
+
 def began(event):
     """When the stage the event is in began (a new report's filing clock: when it arrived)."""
     return event.stage_started_at or event.received_at or event.reported_at

@@ -83,8 +83,7 @@ def _dispatch(step, values):
     values["department_id"] = department_id
     values["called_user_id"] = None
     values["dispatched_at"] = step.moment
-    values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
-                                                  event.category.time_unit))
+    values["deadline_at"] = _utc(stages.handling_deadline(event, _local(step.moment)))
     if event.source == "hotline" and event.deadline_at:
         values["deadline_at"] = event.deadline_at  # a hotline order keeps its 7 (or 15) working days
 
@@ -99,9 +98,7 @@ def _call_force(step, values):
     values["called_user_id"] = member.user_id
     values["department_id"] = None
     values["dispatched_at"] = step.moment
-    event = step.event
-    values["deadline_at"] = _utc(workcal.deadline(_local(step.moment), event.category.time_limit,
-                                                  event.category.time_unit))
+    values["deadline_at"] = _utc(stages.handling_deadline(step.event, _local(step.moment)))
 
 
 def _hotline_only(step, values):
