@@ -117,8 +117,10 @@ def _render(code, title=None, message=None):
 def _render_in_language(code, title=None, message=None):
     default_title, default_message = _messages().get(code, (str(code), ""))
     title, message = title or default_title, message or default_message
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.path.startswith("/hotline/api/"):
         return jsonify(error=code, message=message), code
+    if request.path.startswith("/open311/"):  # GeoReport's own error format
+        return jsonify([{"code": code, "description": str(message)}]), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -3,7 +3,7 @@ each an event with its order number and due date (7 working days, 15 for a compl
 event per order number however often it is sent; sent back only with a reason; closed only after
 the satisfaction call-back; listed apart for the command centre; the caller's number masked."""
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import Workbook
@@ -153,3 +153,40 @@ def test_an_office_imports_a_file_and_the_command_centre_sees_orders_apart(demo,
     overdue.deadline_at = clock.now() - timedelta(hours=1)
     db.session.commit()
     assert "已超期" in login("command").get("/hotline").get_data(as_text=True)
+
+
+def test_found_by_an_outside_probe_orders_are_checked_whole(key, client):
+    """Found by an outside probe: over 500 orders were dropped without a word; long order numbers
+    were cut (so another order was taken for a repeat); objects and booleans were stored as text;
+    NUL bytes were stored; a number in the description reached the phones; a merge skipped the
+    call-back; a call-back could be overwritten."""
+    assert post(client, key, [order(f"B-{n}") for n in range(501)]).status_code == 413
+    results = post(client, key, [order("L" * 41), order("O-1", description={"nested": "obj"}),
+                                 order("O-2", order_no=True), order("O-3", description="x" * 2001),
+                                 order("O-4", caller_name="李\x00")]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 5
+    ok = post(client, key, order("O-5", description="家里电话 138 0000 5678，请联系"))
+    ok = ok.get_json()["results"][0]
+    event = db.session.get(Event, ok["event_id"])
+    assert "5678" not in event.description
+    first = post(client, key, order("M-1")).get_json()["results"][0]["event_id"]
+    second = db.session.get(Event, post(client, key, order("M-2")).get_json()["results"][0]["event_id"])
+    with pytest.raises(WorkflowError):
+        move("secretary", second, "merge", note="重复", target_id=first)  # its caller is still owed a call
+
+
+def test_found_by_an_outside_probe_file_times_are_local_and_true_is_complex(demo, login):
+    street = login("street")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["工单编号", "类别编码", "诉求内容", "网格编码", "复杂工单", "受理时间"])
+    sheet.append(["T-1", "GS02", "路灯不亮", "LX-QCL-FRJ-02", True, datetime(2026, 12, 1, 9, 0)])
+    out = io.BytesIO()
+    book.save(out)
+    token = csrf_from(street.get("/hotline/import").get_data(as_text=True))
+    upload = (io.BytesIO(out.getvalue()), "t.xlsx")
+    street.post("/hotline/import", data={"csrf_token": token, "file": upload},
+                content_type="multipart/form-data")
+    taken = HotlineOrder.query.filter_by(order_no="T-1").one()
+    assert taken.complex is True
+    assert clock.to_local(taken.received_at) == datetime(2026, 12, 1, 9, 0)  # 09:00 in Jinan, not UTC

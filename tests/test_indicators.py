@@ -95,6 +95,9 @@ def test_the_page_colours_exports_trends_and_heat(demo, login):
     bad = command.post("/indicators/thresholds", follow_redirects=True,
                        data={"csrf_token": token, "close-good": 400, "close-poor": 30})
     assert "阈值须为 0–100" in bad.get_data(as_text=True) and services.thresholds()["close"] == (40.0, 30.0)
+    inverted = command.post("/indicators/thresholds", follow_redirects=True,  # found by an outside probe
+                            data={"csrf_token": token, "close-good": 50, "close-poor": 90})
+    assert "阈值须为" in inverted.get_data(as_text=True) and services.thresholds()["close"] == (40.0, 30.0)
     refused = login("street").post("/indicators/thresholds", data={"csrf_token": token})
     assert refused.status_code in (400, 404)
     assert login("worker").get("/indicators").status_code == 404

@@ -82,7 +82,7 @@ def test_a_posted_request_is_an_event_in_its_grid_and_reads_back_without_persona
     with unit_of_work():
         workflow.transition(secretary, request_id, "refuse", 1, note="已由物业清理")
     closed = client.get(f"{BASE}/requests.json?service_request_id={request_id}").get_json()[0]
-    assert closed["status"] == "closed" and closed["status_notes"] == "已由物业清理"
+    assert closed["status"] == "closed" and closed["status_notes"] == "不予受理"  # not the staff's note
     open_now = client.get(f"{BASE}/requests.json?status=open").get_json()
     assert still_open in {r["service_request_id"] for r in open_now}
     assert all(r["status"] == "open" for r in open_now)
@@ -145,3 +145,37 @@ def test_the_admin_issues_and_revokes_keys(demo, login):
     db.session.refresh(row)
     assert row.revoked_at is not None
     assert login("command").get("/admin/api-keys").status_code == 403
+
+
+def test_found_by_an_outside_probe_public_answers_hold_no_staff_notes_or_enterprise_cases(key, client):
+    """Found by an outside probe: a refusal's staff note (a resident's name and number) was
+    published verbatim; the enterprise-need services were offered; numbers written with spaces,
+    dashes or full-width digits were not masked; an Open311 case could never be closed."""
+    row, secret = key
+    codes = {s["service_code"] for s in client.get(f"{BASE}/services.json").get_json()}
+    assert not any(c.startswith("QY") for c in codes)
+    assert example_post(client, secret, service_code="QY01").status_code == 400
+    written = example_post(client, secret, description="请回电 138-0000-1234 或 １３９ ００００ ０１２３")
+    written = written.get_json()
+    request_id = written[0]["service_request_id"]
+    shown = client.get(f"{BASE}/requests/{request_id}.json").get_json()[0]["description"]
+    assert "1234" not in shown and "０１２３" not in shown and "0123" not in shown
+    secretary = User.query.filter_by(username="secretary").one()
+    with unit_of_work():
+        workflow.transition(secretary, request_id, "refuse", 1, note="系住户张三（13912345678）家门口")
+    closed = client.get(f"{BASE}/requests/{request_id}.json").get_json()[0]
+    assert "张三" not in str(closed) and "13912345678" not in str(closed) and closed["status"] == "closed"
+    # A request that is handled can be closed by the office (its caller is a system).
+    other = example_post(client, secret, description="路灯不亮").get_json()[0]["service_request_id"]
+    for action in ("accept", "handle_here"):
+        with unit_of_work():
+            workflow.transition(secretary, other, action, db.session.get(Event, other).version)
+    with unit_of_work():
+        workflow.transition(secretary, other, "report_handled", db.session.get(Event, other).version,
+                            photos=["p"])
+    assert "callback_close" in workflow.available_actions(secretary, db.session.get(Event, other))
+    with unit_of_work():
+        workflow.transition(secretary, other, "callback_close", db.session.get(Event, other).version)
+    assert db.session.get(Event, other).state == "closed"
+    assert client.get(f"{BASE}/nothing.json").get_json()[0]["code"] == 404
+    assert client.get(f"{BASE}/requests.json?start_date=2026-11-01").status_code == 400  # no zone

@@ -195,10 +195,12 @@ def duplicate_pairs(user, limit=200):
     major = {e.id: (e.category.code[:2]) for e in events}
     pairs = []
     for i, later in enumerate(events):
-        if later.state != "reported":
+        if later.state != "reported" or later.source == "hotline":  # an order closes on its own
             continue
         for earlier in events[:i]:
             if major[earlier.id] != major[later.id] or earlier.id == later.id:
+                continue
+            if earlier.subject_id != later.subject_id:  # two enterprises' needs are two cases
                 continue
             metres = haversine_m(later.lon, later.lat, earlier.lon, earlier.lat)
             if metres <= NEAR_M:

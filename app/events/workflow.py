@@ -107,9 +107,12 @@ def _hotline_only(step, values):
 
 
 def _called_back(step, values):
-    _hotline_only(step, values)
+    """Cases from outside systems close at the office once handled (no reporter walks out to
+    check); a 12345 order only after its call-back."""
+    if step.event.source not in OUTSIDE_SOURCES:
+        raise WorkflowError(_l("只有 12345 工单和外部系统的请求可以这样结案"), code="invalid")
     order = getattr(step.event, "hotline", None)
-    if order is None or order.callback_at is None:
+    if step.event.source == "hotline" and (order is None or order.callback_at is None):
         raise WorkflowError(_l("请先记录回访结果"), code="invalid")
 
 
@@ -120,6 +123,8 @@ def _whistle(step, values):
 
 
 def _merge(step, values):
+    if step.event.source == "hotline":  # its caller is owed a call-back: it closes on its own
+        raise WorkflowError(_l("12345 工单须回访后结案，不能合并"), code="invalid")
     target = db.session.get(Event, step.target_id or "")
     if target is None or target.id == step.event.id or target.state in ("merged", "refused") \
             or not scope_for(step.user).covers_grid(target.grid_id):
@@ -319,9 +324,10 @@ ACTION_LABELS = {
     "check_pass": _l("核查通过"), "check_fail": _l("核查不通过（返工）"),
     "self_resolve": _l("自行处置"), "audit_pass": _l("审核通过"), "audit_fail": _l("审核不通过"),
     "merge": _l("合并重复事件"), "call_force": _l("召集网格力量"),
-    "hotline_return": _l("退回工单"), "callback_close": _l("回访后结案"),
+    "hotline_return": _l("退回工单"), "callback_close": _l("确认办结并结案"),
 }
 HOTLINE_MOVES = ("hotline_return", "callback_close")
+OUTSIDE_SOURCES = ("hotline", "open311")  # cases filed by another system, closed at the office
 # Phone actions that go through the outbox (the worker may be offline on site).
 PHONE_ACTIONS = ("check_pass", "check_fail", "self_resolve")
 
@@ -335,7 +341,11 @@ def available_actions(user, event):
             continue
         if action == "self_resolve" and not event.category.self_resolvable:
             continue
-        if action in HOTLINE_MOVES and event.source != "hotline":
+        if action == "hotline_return" and event.source != "hotline":
+            continue
+        if action == "callback_close" and event.source not in OUTSIDE_SOURCES:
+            continue
+        if action == "merge" and event.source == "hotline":
             continue
         try:
             acting_role(user, event, move)

@@ -36,6 +36,9 @@ def intake():
     orders = body if isinstance(body, list) else [body] if isinstance(body, dict) else None
     if orders is None:
         return jsonify({"error": "bad_json", "message": _("请求体须为 JSON 工单或工单列表")}), 400
+    if len(orders) > services.MAX_BATCH:
+        message = _("一次最多 %(n)d 张工单", n=services.MAX_BATCH)
+        return jsonify({"error": "too_many", "message": message}), 413
     with unit_of_work():
         results = services.take_orders(key.user, orders, "api")
     return jsonify({"results": results})

@@ -90,12 +90,16 @@ def thresholds():
             poor = request.form.get(f"{key}-poor", type=float)
             if good is None and poor is None:
                 continue
-            if good is None or poor is None or not (0 <= good <= 100 and 0 <= poor <= 100):
+            lower_better = key in services.LOWER_IS_BETTER
+            in_order = (good is not None and poor is not None
+                        and (good <= poor if lower_better else good >= poor))
+            if not in_order or not (0 <= good <= 100 and 0 <= poor <= 100):
                 errors.append(str(services.INDICATORS[key]))
                 continue
             services.set_threshold(key, good, poor)
     if errors:
-        flash(_("以下指标的阈值须为 0–100：%(k)s", k="、".join(errors)), "error")
+        flash(_("以下指标的阈值须为 0–100，且达标线不低于（返工率、漏报率为不高于）不达标线：%(k)s",
+                k="、".join(errors)), "error")
     else:
         flash(_("已保存阈值"), "info")
     return redirect(url_for("indicators.page"))

@@ -22,13 +22,14 @@ from ..events.models import Event, EventAction, EventCategory
 from ..events.workflow import OPEN_STATES
 from ..extensions import db
 from ..org.services import locate_grid
+from ..registry import privacy
 from ..sync.services import log_change
 from .models import ApiKey
 
-PRIVATE_GROUPS = ("ZA", "MD")  # security tips and disputes: about people, never public
+# Security tips and disputes (about people) and enterprises' needs: neither offered nor listed.
+PRIVATE_GROUPS = ("ZA", "MD", "QY")
 SOURCE = "open311"
 MAX_RESULTS = 1000
-PHONE_LIKE = re.compile(r"1[3-9]\d{9}")
 
 
 class Open311Error(DomainError):
@@ -125,12 +126,12 @@ def create_request(key, form):
     description = str(form.get("description") or "").strip()
     if not description:
         raise Open311Error(400, _l("需要 description"))
-    if len(description) > 4000 or "\x00" in description:
+    if len(description) > 4000 or any("\x00" in str(v) for v in form.values()):
         raise Open311Error(400, _l("description 过长或含有空字符"))
     grid = locate_grid(lon, lat)
     if grid is None:
         raise Open311Error(400, _l("该位置不在本辖区的任何网格内"))
-    address = str(form.get("address_string") or "").strip()[:200]
+    address = privacy.mask_numbers_in_text(str(form.get("address_string") or "").strip()[:200])
     event = Event(id=str(uuid.uuid4()), category_id=category.id,
                   description=description + (f"（{address}）" if address else ""), lon=lon, lat=lat,
                   grid_id=grid.id, urgency="normal", source=SOURCE, reporter_id=key.user_id,
@@ -152,10 +153,11 @@ def request_json(event, last_note=None):
     return {
         "service_request_id": event.id,
         "status": "closed" if closed else "open",
-        "status_notes": (last_note or "") if own and closed else "",
+        # Staff notes may name people: the public hears only how it ended.
+        "status_notes": str(CLOSED_NOTES.get(event.state, "")) if own and closed else "",
         "service_name": event.category.name,
         "service_code": event.category.code,
-        "description": PHONE_LIKE.sub("***********", event.description) if own else event.category.full_name,
+        "description": privacy.mask_numbers_in_text(event.description) if own else event.category.full_name,
         "agency_responsible": event.department.name if event.department else "",
         "service_notice": "",
         "requested_datetime": _iso(event.reported_at),
@@ -169,6 +171,9 @@ def request_json(event, last_note=None):
         "long": event.lon if own else round(event.lon, 3),
         "media_url": "",
     }
+
+
+CLOSED_NOTES = {"closed": _l("已办结"), "refused": _l("不予受理"), "merged": _l("已并入同一问题的案件")}
 
 
 def _public_events():
@@ -216,7 +221,8 @@ def find_requests(args):
 def _when(value, name):
     if not value:
         return None
-    moment = clock.client_time(value)
+    zoned = isinstance(value, str) and (value.endswith("Z") or re.search(r"[+-]\d\d:?\d\d$", value))
+    moment = clock.client_time(value) if zoned else None
     if moment is None:
         raise Open311Error(400, _l("%(n)s 须为带时区的 ISO 8601 时间", n=name))
     return moment

@@ -7,6 +7,8 @@ The key comes from config (DATA_KEY). In development it is generated once into
 import base64
 import hashlib
 import hmac
+import re
+import unicodedata
 from datetime import date
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -103,3 +105,13 @@ def check_id_number(value: str):
         raise ValueError("invalid")
     sex = "male" if int(number[16]) % 2 else "female"
     return number, birth, sex
+
+
+_PHONE_IN_TEXT = re.compile(r"1[3-9](?:[\s\-]?\d){9}")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Free text with every mobile number in it masked, however it is written (spaces, dashes,
+    full-width digits): for text that others will read (a caller's words, public answers)."""
+    normal = unicodedata.normalize("NFKC", text or "")
+    return _PHONE_IN_TEXT.sub(lambda m: "1" + "*" * (len(m.group(0)) - 1), normal)
