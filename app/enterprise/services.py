@@ -20,6 +20,7 @@ from ..scope.permissions import may
 from ..scope.services import CHANGE, VIEW, rule, scope_for
 from ..sync.services import log_change, record_handler
 from ..tasks.services import clean_answers
+from ..ui import local_time
 from .models import EconomicSurvey, RiskScreening, SurveyAnswer
 
 # The risk screening checklist: item -> (label, the event category a risk found opens).
@@ -227,7 +228,7 @@ def answers_table(survey, period, user):
         values = [r.answers.get(q["id"], "") for q in questions]
         table.append([r.enterprise.name, (r.enterprise.data or {}).get("uscc", ""),
                       db.session.get(Grid, r.grid_id).name, versions[r.survey_id].version,
-                      clock.to_local(r.answered_at).strftime("%Y-%m-%d %H:%M")]
+                      local_time(r.answered_at)]
                      + ["、".join(v) if isinstance(v, list) else v for v in values])
     return table
 

@@ -17,6 +17,7 @@ from ..roster.services import FORCE_LABELS, callable_members
 from ..scope.permissions import may
 from ..scope.services import can_view, get_or_404, scope_for
 from ..transaction import unit_of_work
+from ..ui import local_time
 from . import metrics, services, stages, workflow
 from .forms import URGENCY_LABELS, QuickReportForm
 from .models import Event, EventAction, EventCategory, EventStage, EventSupport
@@ -246,12 +247,12 @@ def _events_export(fmt, clause, start, end):
               .options(db.joinedload(Event.category), db.joinedload(Event.grid),
                        db.joinedload(Event.department))
               .order_by(Event.reported_at).limit(50_000).all())
-    stamp = lambda m: clock.to_local(m).strftime("%Y-%m-%d %H:%M") if m else ""  # noqa: E731
     table = [list(EVENT_COLUMNS)] + [
-        [e.id, stamp(e.reported_at), e.category.code, e.category.full_name, e.category.national or "",
+        [e.id, local_time(e.reported_at), e.category.code, e.category.full_name, e.category.national or "",
          e.source, str(workflow.STATE_LABELS.get(e.state, e.state)),
          str(URGENCY_LABELS.get(e.urgency, e.urgency)),
-         e.grid.name, e.department.name if e.department else "", stamp(e.deadline_at), stamp(e.closed_at),
+         e.grid.name, e.department.name if e.department else "", local_time(e.deadline_at),
+         local_time(e.closed_at),
          e.close_type or ""] for e in events]
     return table_download(fmt, f"events-{start}-{end}.{fmt}", [("events", table)])
 

@@ -5,6 +5,7 @@ import * as store from './store.js';
 import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { onChange } from './sync.js';
+import { showProblems as listProblems } from './problems.js';
 
 const DATA = JSON.parse(document.getElementById('assist-data').textContent);
 const T = JSON.parse(document.getElementById('assist-i18n').textContent);
@@ -170,25 +171,7 @@ async function create(event) {
 }
 
 // Steps the server would not take: say why, and let the worker drop them on purpose.
-async function showProblems() {
-  const problems = (await store.outboxItems()).filter((m) => KINDS.includes(m.kind) && (m.state === 'needs_fix' || m.state === 'blocked'));
-  const box = $('assist-problems');
-  box.hidden = !problems.length;
-  box.querySelector('[data-problems]').replaceChildren(...problems.map((m) => {
-    const li = el('li', {}, el('strong', { textContent: m.label || '' }), el('p', { className: 'error', textContent: m.error || '' }));
-    if (m.state === 'needs_fix') {
-      const drop = el('button', { type: 'button', className: 'btn', textContent: T.discard });
-      drop.addEventListener('click', async () => {
-        if (!window.confirm(T.confirmDiscard)) return;
-        await store.settle(m, null);
-        window.dispatchEvent(new Event('gridwalk:saved'));
-        await render();
-      });
-      li.append(drop);
-    }
-    return li;
-  }));
-}
+const showProblems = () => listProblems($('assist-problems'), KINDS, T, render);
 
 // Online, the list is refreshed from the server (the kept page may be days old).
 async function refresh() {

@@ -4,6 +4,7 @@ import * as store from './store.js';
 import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { onChange } from './sync.js';
+import { showProblems as listProblems } from './problems.js';
 
 const DATA = JSON.parse(document.getElementById('ent-data').textContent);
 const T = JSON.parse(document.getElementById('ent-i18n').textContent);
@@ -184,22 +185,7 @@ async function render() {
     }
     return li;
   }) : [el('li', { className: 'muted', textContent: T.none })]));
-  const problems = items.filter((m) => m.state === 'needs_fix' || m.state === 'blocked');
-  const box = $('ent-problems');
-  box.hidden = !problems.length;
-  box.querySelector('[data-problems]').replaceChildren(...problems.map((m) => {
-    const li = el('li', {}, el('strong', { textContent: m.label || '' }), el('p', { className: 'error', textContent: m.error || '' }));
-    if (m.state === 'needs_fix') {
-      const drop = el('button', { type: 'button', className: 'btn', textContent: T.discard });
-      drop.addEventListener('click', async () => {
-        if (!window.confirm(T.confirmDiscard)) return;
-        await store.settle(m, null);
-        await render();
-      });
-      li.append(drop);
-    }
-    return li;
-  }));
+  await listProblems($('ent-problems'), KINDS, T, render);
 }
 
 render();

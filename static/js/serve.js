@@ -5,6 +5,7 @@ import * as store from './store.js';
 import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { onChange } from './sync.js';
+import { showProblems as listProblems } from './problems.js';
 
 const DATA = JSON.parse(document.getElementById('serve-data').textContent);
 const T = JSON.parse(document.getElementById('serve-i18n').textContent);
@@ -112,23 +113,7 @@ async function render() {
   const active = new Set(claims.filter((c) => c.state !== 'returned').map((c) => c.need_id));
   $('serve-claims').replaceChildren(...(claims.length ? claims.map(claimCard) : [el('li', { className: 'muted', textContent: T.none })]));
   $('serve-needs').replaceChildren(...(needs.length ? needs.map((n) => needCard(n, active.has(n.id))) : [el('li', { className: 'muted', textContent: T.none })]));
-  const problems = (await store.outboxItems()).filter((m) => KINDS.includes(m.kind) && (m.state === 'needs_fix' || m.state === 'blocked'));
-  const box = $('serve-problems');
-  box.hidden = !problems.length;
-  box.querySelector('[data-problems]').replaceChildren(...problems.map((m) => {
-    const li = el('li', {}, el('strong', { textContent: m.label || '' }), el('p', { className: 'error', textContent: m.error || '' }));
-    if (m.state === 'needs_fix') {
-      const drop = el('button', { type: 'button', className: 'btn', textContent: T.discard });
-      drop.addEventListener('click', async () => {
-        if (!window.confirm(T.confirmDiscard)) return;
-        await store.settle(m, null);
-        window.dispatchEvent(new Event('gridwalk:saved'));
-        await render();
-      });
-      li.append(drop);
-    }
-    return li;
-  }));
+  await listProblems($('serve-problems'), KINDS, T, render);
 }
 
 // Online, the lists are refreshed from the server (the kept page may be days old).

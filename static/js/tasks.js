@@ -4,6 +4,7 @@ import * as store from './store.js';
 import { newMutation } from './outbox.js';
 import { resizePhoto } from './photos.js';
 import { onChange } from './sync.js';
+import { showProblems as listProblems } from './problems.js';
 
 const T = JSON.parse(document.getElementById('tasks-i18n').textContent);
 
@@ -67,28 +68,8 @@ async function readForm(form) {
 
 // Records the server would not take (e.g. the task ended meanwhile): say why, and let the
 // worker drop them on purpose; nothing leaves the outbox otherwise.
-async function showProblems() {
-  const problems = (await store.outboxItems()).filter((m) => m.kind === 'task.report' && (m.state === 'needs_fix' || m.state === 'blocked'));
-  const box = document.getElementById('task-problems');
-  box.hidden = !problems.length;
-  box.querySelector('[data-problems]').replaceChildren(...problems.map((m) => {
-    const li = document.createElement('li');
-    const title = Object.assign(document.createElement('strong'), { textContent: m.label || '' });
-    const why = Object.assign(document.createElement('p'), { className: 'error', textContent: m.state === 'blocked' ? T.otherUser : m.error || '' });
-    li.append(title, why);
-    if (m.state === 'needs_fix') {
-      const drop = Object.assign(document.createElement('button'), { type: 'button', className: 'btn', textContent: T.discard });
-      drop.addEventListener('click', async () => {
-        if (!window.confirm(T.confirmDiscard)) return;
-        await store.settle(m, null);
-        await showProblems();
-        window.dispatchEvent(new Event('gridwalk:saved'));
-      });
-      li.append(drop);
-    }
-    return li;
-  }));
-}
+const showProblems = () => listProblems(document.getElementById('task-problems'), ['task.report'], T,
+  async () => { await showProblems(); await showWaiting(); });
 
 async function showWaiting() {
   const waiting = {};
